@@ -44,6 +44,8 @@ def _convert(value: Any, kind: Any, key: str) -> Any:
     if kind is Any:
         return _scalar(value) if isinstance(value, str) else value
     if origin is dict:
+        if isinstance(value, str):  # a mapping written inline on the command line: key={a: 1, b: 2}
+            value = yaml.safe_load(value)
         if not isinstance(value, dict):
             raise ValueError(f"{key}: expected a mapping, got {value!r}")
         value_kind = typing.get_args(kind)[1] if typing.get_args(kind) else Any

@@ -14,11 +14,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from vqi_judge import build_tiny_judge
-from vqi_judge import ManifestRow, write_manifest
+from vqi_diffdpo import build_tiny_wan
+from vqi_judge import ManifestRow, build_tiny_judge, write_manifest
 from vqi_video.synthetic_tasks import make_synthetic_dataset
 
 TINY_JUDGE = "tiny-judge-v2"
+TINY_GENERATOR = "tiny-wan-v1"
 # Supervised steps teaching the tiny judge the answer format (not the answers): vqi_judge.instruct.
 FORMAT_STEPS = 120
 SYNTHETIC_EVAL = "synthetic-eval-v1"
@@ -54,6 +55,11 @@ def _built(name: str, builder: Callable[[Path], Path]) -> Path:
 def tiny_judge() -> Path:
     """The tiny Qwen2.5-VL judge (seed 0, answer format taught), built into the cache on first use."""
     return _built(TINY_JUDGE, lambda path: build_tiny_judge(path, seed=0, format_steps=FORMAT_STEPS))
+
+
+def tiny_generator() -> Path:
+    """The tiny Wan text-to-video pipeline (seed 0, random weights), built into the cache on first use."""
+    return _built(TINY_GENERATOR, lambda path: build_tiny_wan(path, seed=0))
 
 
 def synthetic_dataset(folder: Path, counts: dict[str, int], seed: int) -> Path:

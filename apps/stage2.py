@@ -27,7 +27,7 @@ from pathlib import Path
 import stage1
 from appconfig import run
 from stage1 import train_rows
-from training import finished, run_stage, stage_config
+from training import finished, is_complete, run_stage, stage_config
 
 STAGE = "stage2"
 TINY = Path(__file__).parent / "configs" / "stage2" / "tiny.yaml"
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> Path:
     if done := finished(config, STAGE):
         return done
     start = config.model or config.folder("stage1") / "final"
-    if not Path(start).is_dir() and config.model is None:
+    if config.model is None and not is_complete(Path(start)):
         if config_path.resolve() != TINY.resolve():
             raise FileNotFoundError(f"stage 1's judge {start} does not exist: run apps/stage1.py first, or set model=")
         # The embedded default runs end to end: stage 1 first, on its own tiny config.

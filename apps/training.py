@@ -3,7 +3,7 @@ running vqi-grpo from a config into a stage folder.
 
 The stage folder ``runs/<name>/<stage>/`` holds the trainer's checkpoints, ``final/`` (the model and
 processor in HF format, loadable by ``Judge.from_pretrained``) and ``config.yaml`` (the resolved
-config); a stage whose ``final/`` exists is complete.
+config); a stage is complete once ``final/summary.yaml`` exists (written after the weights).
 """
 
 from __future__ import annotations
@@ -104,10 +104,15 @@ def stage_config(doc: str, tiny: Path, argv: list[str] | None) -> tuple[Path, St
 def finished(config: StageConfig, stage: str) -> Path | None:
     """The stage's ``final/`` folder when the stage is complete (it is then not trained again)."""
     final = config.folder(stage) / "final"
-    if final.is_dir():
+    if is_complete(final):
         print(f"{stage} already complete: {final}")
         return final
     return None
+
+
+def is_complete(final: Path) -> bool:
+    """Whether a stage's ``final/`` folder was written to the end (its summary comes last)."""
+    return (final / "summary.yaml").is_file()
 
 
 def trainer_rows(rows: list[ManifestRow]) -> list[dict[str, Any]]:
@@ -179,9 +184,11 @@ class OfficialLength:
         return self.length(completions, correct=correct, **columns)
 
 
-def run_stage(config: StageConfig, stage: str, model_path: str | Path, rows: list[ManifestRow]) -> Path:
-    """Train ``model_path`` with GRPO on ``rows`` into ``runs/<name>/<stage>/``; return ``final/``."""
-    folder = config.folder(stage)
+def run_stage(
+    config: StageConfig, stage: str, model_path: str | Path, rows: list[ManifestRow], folder: Path | None = None
+) -> Path:
+    """Train ``model_path`` with GRPO on ``rows`` into ``folder`` (default ``runs/<name>/<stage>/``); return ``final/``."""
+    folder = folder or config.folder(stage)
     final = folder / "final"
     check_media(rows)
     save_config(config, folder / "config.yaml")
@@ -206,7 +213,9 @@ def run_stage(config: StageConfig, stage: str, model_path: str | Path, rows: lis
 
         temporal = {"correctness": correctness, "temporal_reward": bonus}
     trainer = VideoGRPOTrainer(model, processor, rewards, args, trainer_rows(rows), **temporal)
-    last = max(folder.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]), default=None)
+    # A checkpoint is complete once the Trainer wrote its trainer_state.json (the last file it saves).
+    complete = [p for p in folder.glob("checkpoint-*") if (p / "trainer_state.json").is_file()]
+    last = max(complete, key=lambda p: int(p.name.split("-")[1]), default=None)
     trainer.train(resume_from_checkpoint=str(last) if last else None)
     trainer.save_model(str(final))
     processor.save_pretrained(str(final))
@@ -222,4 +231,6 @@ def _summary(trainer: VideoGRPOTrainer) -> dict[str, Any]:
         "skipped_prompts": trainer.skipped,
         "reward_first": history[0]["reward"] if history else None,
         "reward_last": history[-1]["reward"] if history else None,
+        "rewards": [h["reward"] for h in history],
+        "losses": [h["loss"] for h in history if "loss" in h],
     }

@@ -1,4 +1,5 @@
-"""Cross-package and app tests: the apps folder is importable, and its cache is a temp folder."""
+"""Cross-package and app tests: the apps folder and the helpers here (browser.py) are importable,
+and the apps' cache is a temp folder."""
 
 import os
 import sys
@@ -8,6 +9,7 @@ import pytest
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
 sys.path.insert(0, str(APPS))
+sys.path.append(str(APPS.parent / "tests"))
 
 
 @pytest.fixture(scope="session", autouse=True)

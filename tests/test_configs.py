@@ -6,11 +6,13 @@ import pytest
 
 import eval as eval_app
 import infer
+import stage3
 from appconfig import load_config
 from training import StageConfig
 
 CONFIGS = Path(__file__).resolve().parents[1] / "apps" / "configs"
-CLASSES = {"infer": infer.InferConfig, "eval": eval_app.EvalConfig, "stage1": StageConfig, "stage2": StageConfig}
+CLASSES = {"infer": infer.InferConfig, "eval": eval_app.EvalConfig, "stage1": StageConfig, "stage2": StageConfig,
+           "stage3": stage3.Stage3Config}
 
 
 @pytest.mark.parametrize("path", sorted(CONFIGS.glob("*/*.yaml")), ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -29,6 +31,17 @@ def test_paper_configs_carry_the_paper_settings(stage):
     if stage == "stage2":
         r = config.rewards
         assert (r.l_min, r.l_max, r.alpha, r.mu, r.temporal, r.length) == (320, 512, 0.3, 0.8, True, True)
+
+
+def test_stage3_configs_reach_every_package_config():
+    """Each stage-3 config's DPO and GRPO sections are valid vqi-diffdpo / vqi-grpo settings."""
+    for path in sorted((CONFIGS / "stage3").glob("*.yaml")):
+        config = load_config(stage3.Stage3Config, path, [])
+        dpo = stage3.dpo_config(config, Path("generator"), Path("out"))
+        assert (dpo.num_frames, dpo.height) == (config.generator.num_frames, config.generator.height)
+        assert config.candidates >= 2 and config.grpo["num_generations"] >= 2
+    paper = load_config(stage3.Stage3Config, CONFIGS / "stage3" / "qwen2.5-vl-7b.yaml", [])
+    assert (paper.candidates, paper.both_orders, paper.dpo["beta"]) == (10, False, 5000.0)
 
 
 def test_overrides_convert_types_and_reject_unknown_keys():

@@ -1,12 +1,23 @@
 """Synthetic clips and datasets: the damage is what it says, and the labels follow from it."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from vqi_video import read_video
-from vqi_video.synthetic import Degradation, clean_frames, colour_of, degrade, quality_score, write_clip
+from vqi_video.synthetic import (
+    Degradation,
+    clean_frames,
+    colour_of,
+    degrade,
+    quality_score,
+    rgb_to_yuv444,
+    write_clip,
+)
 from vqi_video.synthetic_tasks import QUESTIONS, make_synthetic_dataset
 
 
@@ -77,3 +88,31 @@ def test_datasets_have_exact_labels_and_are_reproducible(tmp_path):
     assert all(r["scores"]["alignment"] in (1.0, 5.0) for r in aigc)
     with pytest.raises(ValueError, match="unknown synthetic task"):
         make_synthetic_dataset(tmp_path / "c", {"rank": 1})
+
+
+def test_write_clip_gives_the_same_bytes_for_the_same_frames(tmp_path):
+    """A resumed run rewrites clips byte for byte, also the first clip a process encodes (x264's
+    CRF mode encodes that one differently, which is why write_clip uses a constant quantizer)."""
+    # A tiny generator's sample on which CRF mode gave the first encode of a process other bytes.
+    frames = Path(__file__).parent / "data" / "x264_first_encode.npy"
+    script = (
+        "import hashlib, sys, numpy as np\n"
+        "from vqi_video.synthetic import write_clip\n"
+        "frames = np.load(sys.argv[2])\n"
+        "for k in range(3):\n"
+        "    path = write_clip(f'{sys.argv[1]}/{k}.mp4', frames)\n"
+        "    print(hashlib.md5(path.read_bytes()).hexdigest())\n"
+    )
+    command = [sys.executable, "-c", script, str(tmp_path), str(frames)]
+    runs = [subprocess.run(command, capture_output=True, text=True, check=True) for _ in range(2)]
+    hashes = [h for run in runs for h in run.stdout.split()]
+    assert len(hashes) == 6 and len(set(hashes)) == 1
+
+
+def test_rgb_to_yuv444_matches_bt601_by_hand():
+    frame = np.array([[[255, 255, 255], [0, 0, 0], [255, 0, 0]]], dtype=np.uint8)
+    planes = rgb_to_yuv444(frame)
+    # White -> (235, 128, 128), black -> (16, 128, 128), red -> (81, 90, 240) in BT.601 limited range.
+    assert planes[:, 0, 0].tolist() == [235, 128, 128]
+    assert planes[:, 0, 1].tolist() == [16, 128, 128]
+    assert planes[:, 0, 2].tolist() == [81, 90, 240]

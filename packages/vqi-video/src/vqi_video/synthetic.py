@@ -187,6 +187,21 @@ def degrade(frames: np.ndarray, damage: Degradation, seed: int = 0) -> np.ndarra
     return out
 
 
+# BT.601 limited range, what decoders assume for a stream without colour tags.
+_YUV = np.array([[65.481, 128.553, 24.966], [-37.797, -74.203, 112.0], [112.0, -93.786, -18.214]]) / 255.0
+_YUV_OFFSET = np.array([16.0, 128.0, 128.0])
+
+
+def rgb_to_yuv444(frame: np.ndarray) -> np.ndarray:
+    """``(H, W, 3)`` RGB uint8 as ``(3, H, W)`` Y, Cb, Cr planes (BT.601, limited range).
+
+    Done here rather than by the encoder's scaler, so that the same frames always give the
+    same file (a resumed run rewrites a clip byte for byte).
+    """
+    planes = np.einsum("ij,hwj->ihw", _YUV, frame.astype(np.float64)) + _YUV_OFFSET[:, None, None]
+    return np.clip(np.rint(planes), 0, 255).astype(np.uint8)
+
+
 def write_clip(path: str | Path, frames: np.ndarray, fps: int = SYNTHETIC_FPS) -> Path:
     """Encode frames as an H.264 MP4 (near-lossless, so the damage is what the file shows).
 
@@ -201,9 +216,15 @@ def write_clip(path: str | Path, frames: np.ndarray, fps: int = SYNTHETIC_FPS) -
         stream = container.add_stream("libx264", rate=fps)
         stream.height, stream.width = frames.shape[1:3]
         stream.pix_fmt = "yuv444p"
-        stream.options = {"crf": "4", "preset": "veryfast"}
-        for frame in frames:
-            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        # The same frames give the same bytes: a constant quantizer (x264's CRF rate control
+        # encodes the first clip of a process differently from later ones), one encoder thread,
+        # explicit timestamps.
+        stream.options = {"qp": "4", "preset": "veryfast", "threads": "1"}
+        stream.codec_context.thread_count = 1
+        for index, frame in enumerate(frames):
+            picture = av.VideoFrame.from_ndarray(rgb_to_yuv444(frame), format="yuv444p")
+            picture.pts = index
+            container.mux(stream.encode(picture))
         container.mux(stream.encode())
     return path
 

@@ -1,0 +1,165 @@
+"""apps/stage3.py and apps/generate.py end to end on shortened tiny settings: the loop's artefacts,
+kill-and-resume at random moments, the report in a real browser, best-of-N selection."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from safetensors.numpy import load_file
+
+import generate
+from browser import find_browser, render
+from defaults import tiny_judge
+
+APPS = Path(__file__).resolve().parents[1] / "apps"
+SHORT = [
+    "prompts=[a red ball rolling on the grass, a bird flying over the sea, a dog running in the snow]",
+    "candidates=3", "both_orders=false", "generator.num_inference_steps=4",
+    "dpo.max_steps=6", "dpo.checkpoint_every=2",
+    "grpo.max_steps=2", "grpo.save_steps=1", "grpo.max_completion_length=16", "grpo.per_device_train_batch_size=4",
+    "judge_synthetic={compare: 2, vqa: 2}", "judge.max_new_tokens=48",
+]
+# Every file whose content defines the run's outcome (checkpoints and caches are means, not ends).
+OUTCOMES = ("*.mp4", "*/pairs.jsonl", "*/c_hat.jsonl", "*/results.jsonl", "*/log.jsonl", "*/reasoning/*.json",
+            "*/pipeline/*/*.safetensors", "*/judge/final/*.safetensors", "summary.yaml")
+
+
+def _command(runs: Path, judge: Path) -> list[str]:
+    return [sys.executable, str(APPS / "stage3.py"), f"runs={runs}", f"judge.model={judge}", *SHORT]
+
+
+def _run(runs: Path, judge: Path, kill_after: float | None = None) -> tuple[int | None, float]:
+    """Run stage 3 in a subprocess; with ``kill_after``, SIGKILL it then (if still running)."""
+    env = os.environ | {"OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1"}
+    start = time.monotonic()
+    process = subprocess.Popen(_command(runs, judge), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        out, _ = process.communicate(timeout=kill_after if kill_after is not None else 900)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        return None, time.monotonic() - start
+    assert process.returncode == 0, out.decode()[-3000:]
+    return 0, time.monotonic() - start
+
+
+def _outcomes(root: Path) -> dict[str, object]:
+    """The outcome files of a stage-3 folder: tensors for weights, text or bytes for the rest."""
+    found: dict[str, object] = {}
+    for pattern in OUTCOMES:
+        for path in sorted(root.rglob(pattern)):
+            key = str(path.relative_to(root))
+            if path.suffix == ".safetensors":
+                found[key] = {name: array.tobytes() for name, array in load_file(path).items()}
+            else:
+                found[key] = path.read_bytes()
+    return found
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> tuple[Path, Path, float]:
+    """One uninterrupted run: (runs folder, judge, wall time)."""
+    runs = tmp_path_factory.mktemp("stage3-straight")
+    judge = tiny_judge()
+    code, seconds = _run(runs, judge)
+    assert code == 0
+    return runs, judge, seconds
+
+
+def test_the_loop_leaves_every_artefact(finished_run):
+    runs, _, _ = finished_run
+    root = runs / "tiny" / "stage3"
+    summary = yaml.safe_load((root / "summary.yaml").read_text())
+    # 3 prompts x 3 candidates per round; C(3, 2) = 3 comparisons per prompt and tournament.
+    assert len(list((root / "round_0" / "generate").glob("*.mp4"))) == 9
+    for step, pairs_file in (("tournament_0", "round_0/tournament/pairs.jsonl"),
+                             ("refresh", "round_1/refresh/c_hat.jsonl"),
+                             ("tournament_1", "round_1/tournament/pairs.jsonl")):
+        lines = (root / pairs_file).read_text().splitlines()
+        assert summary[step]["pairs"] == len(lines) and summary[step]["comparisons"] == 9
+        assert summary[step]["pairs"] + summary[step]["skipped_prompts"] == 3
+        for row in map(json.loads, lines):
+            assert (root / row["winner"]).is_file() and (root / row["loser"]).is_file()
+    # C-hat pairs a round-1 winner with a round-0 loser of the same prompt.
+    c_hat = [json.loads(line) for line in (root / "round_1/refresh/c_hat.jsonl").read_text().splitlines()]
+    c = {json.loads(line)["provenance"]["prompt_id"]: json.loads(line)
+         for line in (root / "round_0/tournament/pairs.jsonl").read_text().splitlines()}
+    for row in c_hat:
+        assert row["winner"].startswith("round_1/generate/")
+        assert row["loser"] == c[row["provenance"]["prompt_id"]]["loser"]
+    for key in ("dpo_0", "dpo_1"):
+        assert summary[key]["trained"] and summary[key]["steps"] == 6 and len(summary[key]["losses"]) == 6
+    assert (root / "round_1" / "dpo" / "pipeline" / "model_index.json").is_file()
+    assert summary["judge_refresh"]["steps"] == 2
+    assert summary["judge_refresh"]["c_hat_rows"] == summary["refresh"]["pairs"]
+    assert summary["duel"]["duels"] == 9 and 0.0 <= summary["duel"]["final_generator_win_rate"] <= 1.0
+    # The final generator is not the first one: DPO moved its weights.
+    first = load_file(next((root / "round_0" / "dpo" / "pipeline" / "transformer").glob("*.safetensors")))
+    last = load_file(next((root / "round_1" / "dpo" / "pipeline" / "transformer").glob("*.safetensors")))
+    assert any((first[k] != last[k]).any() for k in first)
+    assert (runs / "tiny" / "report.html").is_file()
+
+
+def test_a_second_run_skips_every_step(finished_run):
+    runs, judge, _ = finished_run
+    out = subprocess.run(_command(runs, judge), capture_output=True, text=True, check=True,
+                         env=os.environ | {"OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1"}).stdout
+    assert out.count("done, skipped") == 10
+
+
+@pytest.mark.slow
+def test_killed_at_random_moments_it_resumes_to_the_same_artefacts(finished_run, tmp_path):
+    runs, judge, seconds = finished_run
+    rng = random.Random(8)
+    kills = 0
+    for _ in range(12):
+        # A moment after the imports (a few seconds) and before the run would end.
+        code, _ = _run(tmp_path, judge, kill_after=rng.uniform(4.0, max(5.0, seconds * 0.6)) if kills < 3 else None)
+        if code == 0:
+            break
+        kills += 1
+    assert kills == 3, "the run finished before three kills landed"
+    straight = _outcomes(runs / "tiny" / "stage3")
+    resumed = _outcomes(tmp_path / "tiny" / "stage3")
+    assert sorted(resumed) == sorted(straight)
+    assert [k for k in straight if straight[k] != resumed[k]] == []
+
+
+def test_the_report_renders_in_a_browser(finished_run):
+    runs, _, _ = finished_run
+    find_browser()  # skips when no Chromium is installed
+    page = render(runs / "tiny" / "report.html", timeout=120)
+    assert page.console_errors == []
+    assert len(page.media) >= 10
+    assert all(m["complete"] and m["width"] > 0 and m["height"] > 0 for m in page.media), page.media
+
+
+def test_generate_writes_the_winner(tmp_path, capsys):
+    winner = generate.main(["a red ball rolling", "--best-of", "3", "--keep-all", "--out", str(tmp_path),
+                            f"judge.model={tiny_judge()}", "generator.num_inference_steps=2"])
+    assert winner == tmp_path / "a-red-ball-rolling" / "winner.mp4" and winner.stat().st_size > 0
+    record = json.loads((winner.parent / "tournament.json").read_text())
+    wins = [c["wins"] for c in record["candidates"]]
+    assert sum(wins) == 3 and len(record["comparisons"]) == 3
+    assert winner.read_bytes() == (winner.parent / record["candidates"][record["winner"]]["clip"]).read_bytes()
+    assert record["candidates"][record["winner"]]["wins"] == max(wins)
+    # Without --keep-all only the winner stays.
+    lone = generate.main(["a red ball rolling", "--best-of", "2", "--out", str(tmp_path / "lone"),
+                          f"judge.model={tiny_judge()}", "generator.num_inference_steps=2"])
+    assert sorted(p.name for p in lone.parent.iterdir()) == ["winner.mp4"]
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_generate_refuses_a_single_candidate(tmp_path):
+    with pytest.raises(ValueError, match="at least 2"):
+        generate.main(["a cat", "--best-of", "1", "--out", str(tmp_path)])
