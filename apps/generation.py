@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,7 +202,9 @@ def run_tournament(
 
     Each prompt's pending comparisons go to the judge in one batch (each clip encoded once)
     and are recorded together in ``log.jsonl``: a kill loses at most one prompt's verdicts.
-    Ties on wins are broken by a random draw seeded with ``seed`` and the prompt id.
+    A sampling judge draws from a generator seeded with ``seed`` and the prompt id, so a resumed
+    run gives the verdicts an uninterrupted one does. Ties on wins are broken by a random draw
+    seeded the same way.
     """
     log = TournamentLog(folder / "log.jsonl")
     out = []
@@ -211,6 +214,7 @@ def run_tournament(
         notes = json.loads(notes_file.read_text()) if notes_file.is_file() else {}
         pending = log.pending(item.prompt_id, n, both_orders=both_orders)
         if pending:
+            torch.manual_seed(zlib.crc32(f"{seed}/{item.prompt_id}".encode()))
             verdicts = judge.compare_pairs(item.clips, pending, prompt=item.prompt)
             notes |= {f"{i},{j}": v.text for (i, j), v in zip(pending, verdicts)}
             write_json_atomic(notes_file, notes)

@@ -259,7 +259,9 @@ def flatten(summary: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str,
 
 
 def _format(value: Any) -> str:
-    """A summary value as text: floats to 4 significant digits."""
+    """A summary value as text: floats to 4 significant digits, a value not measured as ``n/a``."""
+    if value is None:
+        return "n/a"
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 

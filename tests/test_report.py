@@ -53,7 +53,8 @@ def report(clips, tmp_path_factory):
         BeforeAfter("a red square", 1, clips["damaged"], clips["clean"]),
         BeforeAfter(EVIL, 2, clips["clean"], clips["five"]),
     ]
-    summary = {"rounds": 2, "judge": {"accuracy": 0.8125, "model": EVIL}, "generator": {"dpo": {"beta": 5000}}}
+    summary = {"rounds": 2, "judge": {"accuracy": 0.8125, "model": EVIL, "order_agreement": None},
+               "generator": {"dpo": {"beta": 5000}}}
     path = write_report(
         tmp_path_factory.mktemp("report") / "report.html",
         title="stage 3",
@@ -73,6 +74,7 @@ def test_page_is_self_contained_and_escaped(report):
     assert re.findall(r'(?:src|href)="(?!data:)', page) == []
     assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "judge.accuracy" in page and "generator.dpo.beta" in page and "0.8125" in page
+    assert re.search(r"judge\.order_agreement</\w+>\s*<td>n/a<", page), "a value not measured reads n/a"
 
 
 def test_missing_video_becomes_a_counted_placeholder(report):

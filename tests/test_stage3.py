@@ -22,9 +22,10 @@ from defaults import tiny_judge
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
 SHORT = [
-    "prompts=[a red ball rolling on the grass, a bird flying over the sea, a dog running in the snow]",
-    "candidates=3", "both_orders=false", "generator.num_inference_steps=4",
-    "dpo.max_steps=6", "dpo.checkpoint_every=2",
+    "prompts=[a red square gliding over a soft gradient, a blue square gliding over a soft gradient,"
+    " a green square moving slowly over a dark gradient]",
+    "candidates=4", "both_orders=false", "generator.num_inference_steps=4", "generator.height=32", "generator.width=32",
+    "dpo.max_steps=6", "dpo.checkpoint_every=2", "dpo.batch_size=1",
     "grpo.max_steps=2", "grpo.save_steps=1", "grpo.max_completion_length=16", "grpo.per_device_train_batch_size=4",
     "judge_synthetic={compare: 2, vqa: 2}", "judge.max_new_tokens=48",
 ]
@@ -80,13 +81,13 @@ def test_the_loop_leaves_every_artefact(finished_run):
     runs, _, _ = finished_run
     root = runs / "tiny" / "stage3"
     summary = yaml.safe_load((root / "summary.yaml").read_text())
-    # 3 prompts x 3 candidates per round; C(3, 2) = 3 comparisons per prompt and tournament.
-    assert len(list((root / "round_0" / "generate").glob("*.mp4"))) == 9
+    # 3 prompts x 4 candidates per round; C(4, 2) = 6 comparisons per prompt and tournament.
+    assert len(list((root / "round_0" / "generate").glob("*.mp4"))) == 12
     for step, pairs_file in (("tournament_0", "round_0/tournament/pairs.jsonl"),
                              ("refresh", "round_1/refresh/c_hat.jsonl"),
                              ("tournament_1", "round_1/tournament/pairs.jsonl")):
         lines = (root / pairs_file).read_text().splitlines()
-        assert summary[step]["pairs"] == len(lines) and summary[step]["comparisons"] == 9
+        assert summary[step]["pairs"] == len(lines) and summary[step]["comparisons"] == 18
         assert summary[step]["pairs"] + summary[step]["skipped_prompts"] == 3
         for row in map(json.loads, lines):
             assert (root / row["winner"]).is_file() and (root / row["loser"]).is_file()
@@ -102,7 +103,7 @@ def test_the_loop_leaves_every_artefact(finished_run):
     assert (root / "round_1" / "dpo" / "pipeline" / "model_index.json").is_file()
     assert summary["judge_refresh"]["steps"] == 2
     assert summary["judge_refresh"]["c_hat_rows"] == summary["refresh"]["pairs"]
-    assert summary["duel"]["duels"] == 9 and 0.0 <= summary["duel"]["final_generator_win_rate"] <= 1.0
+    assert summary["duel"]["duels"] == 12 and 0.0 <= summary["duel"]["final_generator_win_rate"] <= 1.0
     # The final generator is not the first one: DPO moved its weights.
     first = load_file(next((root / "round_0" / "dpo" / "pipeline" / "transformer").glob("*.safetensors")))
     last = load_file(next((root / "round_1" / "dpo" / "pipeline" / "transformer").glob("*.safetensors")))
