@@ -7,9 +7,9 @@ The judges of ``runs/<name>``, in order: the starting judge of stage 1 (``model`
 ``stage2/final`` and ``stage3/round_1/judge/final``; missing ones are left out. Each is evaluated
 by apps/eval.py (default: the held-out synthetic evaluation set with the tiny eval config;
 ``key=value`` overrides go to eval) into ``<output>/<stage>/``, so a second call reuses the
-predictions. The table: SRCC / PLCC of image_score and video_score,
-aigc_score: SRCC per dimension), compare and VQA accuracy, and the fraction of unreadable
-answers. A judge whose predictions are constant has no correlation: ``-``.
+predictions. The table: SRCC and PLCC of image_score and video_score, SRCC per dimension of
+aigc_score, compare and VQA accuracy, and the fraction of unreadable answers. A judge whose
+predictions are constant has no correlation: ``-``.
 """
 
 from __future__ import annotations
