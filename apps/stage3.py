@@ -60,7 +60,7 @@ from generation import (
 )
 from judging import JudgeConfig, open_judge
 from stage3report import build_report
-from training import RewardConfig, StageConfig, is_complete, run_stage
+from training import StageConfig, is_complete, run_stage
 from vqi_diffdpo import DiffDPOConfig
 from vqi_diffdpo import PreferencePair as DPOPair
 from vqi_diffdpo import load_config as load_dpo_config
@@ -90,8 +90,9 @@ class Stage3Config:
         judge_data: the judge's stage-2 training manifest, merged with C-hat in step 5; None: this
             run's ``stage2/data/manifest.jsonl`` when it exists, else a synthetic set.
         judge_synthetic: items per task of that synthetic set.
-        rewards: the stage-2 rewards of step 5 (see apps/training.py).
-        grpo: ``vqi_grpo.VideoGRPOConfig`` keys of step 5.
+        judge_recipe: the stage-2 config whose ``rewards`` and ``grpo`` step 5 trains the judge
+            with (the paper: "the training strategy in Stage 2"), relative to this config's file.
+        grpo: ``vqi_grpo.VideoGRPOConfig`` keys of step 5 that replace the recipe's (e.g. fewer steps).
         report_verdicts: winner/loser pairs shown in the report.
     """
 
@@ -107,7 +108,7 @@ class Stage3Config:
     dpo: dict[str, Any] = field(default_factory=dict)
     judge_data: str | None = None
     judge_synthetic: dict[str, int] = field(default_factory=lambda: dict(stage2.DEFAULT_SYNTHETIC))
-    rewards: RewardConfig = field(default_factory=RewardConfig)
+    judge_recipe: str = "../stage2/tiny.yaml"
     grpo: dict[str, Any] = field(default_factory=dict)
     report_verdicts: int = 4
 
@@ -145,6 +146,12 @@ def read_prompts(config: Stage3Config) -> list[tuple[str, str]]:
     return [(f"p{i:03d}", p) for i, p in enumerate(prompts)]
 
 
+def judge_recipe(config: Stage3Config, config_path: Path) -> StageConfig:
+    """Step 5's rewards and GRPO settings: ``judge_recipe`` read as a stage-2 config, ``grpo`` on top."""
+    recipe = load_config(StageConfig, config_path.parent / config.judge_recipe, [])
+    return replace(recipe, grpo=recipe.grpo | config.grpo)
+
+
 def ensure_judge(config: Stage3Config, config_path: Path) -> Path:
     """The stage-2 judge: ``judge.model``, else this run's ``stage2/final`` (run first for the tiny default)."""
     if config.judge.model:
@@ -161,8 +168,9 @@ def ensure_judge(config: Stage3Config, config_path: Path) -> Path:
 class Loop:
     """The steps of stage 3 over one run folder."""
 
-    def __init__(self, config: Stage3Config, judge: Path) -> None:
+    def __init__(self, config: Stage3Config, judge: Path, recipe: StageConfig) -> None:
         self.config = config
+        self.recipe = recipe
         self.root = config.folder()
         self.prompts = read_prompts(config)
         self.judge0 = judge
@@ -254,8 +262,8 @@ class Loop:
             manifest = folder / "data" / "manifest.jsonl"
             write_manifest([replace(r, media=tuple(os.path.relpath(m, manifest.parent) for m in r.media)) for r in rows],
                            manifest)
-            stage = StageConfig(name=c.name, runs=c.runs, model=str(self.judge0), train=str(manifest),
-                                rewards=c.rewards, grpo=c.grpo)
+            stage = replace(self.recipe, name=c.name, runs=c.runs, model=str(self.judge0), train=str(manifest),
+                            media_root=None, synthetic={})
             final = run_stage(stage, "stage3 judge refresh", self.judge0, read_manifest(manifest), folder=folder)
             summary = yaml.safe_load((final / "summary.yaml").read_text())
             return summary | {"rows": len(rows), "c_hat_rows": len(c_hat), "judge": self.rel(final)}
@@ -344,8 +352,9 @@ def main(argv: list[str] | None = None) -> Path:
     rest, overrides = split_overrides(sys.argv[1:] if argv is None else argv)
     config_path = parser.parse_args(rest).config
     config = load_config(Stage3Config, config_path, overrides)
+    recipe = judge_recipe(config, config_path)  # read first: a bad path fails before any work
     loop_judge = ensure_judge(config, config_path)
-    loop = Loop(config, loop_judge)
+    loop = Loop(config, loop_judge, recipe)
     root = loop.root
     save_config(config, root / "config.yaml")
     g0 = generator_path(config.generator)

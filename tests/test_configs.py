@@ -39,7 +39,7 @@ def test_stage3_configs_reach_every_package_config():
         config = load_config(stage3.Stage3Config, path, [])
         dpo = stage3.dpo_config(config, Path("generator"), Path("out"))
         assert (dpo.num_frames, dpo.height) == (config.generator.num_frames, config.generator.height)
-        assert config.candidates >= 2 and config.grpo["num_generations"] >= 2
+        assert config.candidates >= 2 and stage3.judge_recipe(config, path).grpo["num_generations"] >= 2
     paper = load_config(stage3.Stage3Config, CONFIGS / "stage3" / "qwen2.5-vl-7b.yaml", [])
     assert (paper.candidates, paper.both_orders, paper.dpo["beta"]) == (10, False, 5000.0)
 
