@@ -18,14 +18,15 @@ from vqi_diffdpo import build_tiny_wan
 from vqi_judge import ManifestRow, build_tiny_judge, write_manifest
 from vqi_video.synthetic_tasks import make_synthetic_dataset
 
-TINY_JUDGE = "tiny-judge-v2"
+TINY_JUDGE = "tiny-judge-v3"
 TINY_GENERATOR = "tiny-wan-v1"
-# Supervised steps teaching the tiny judge the answer format (not the answers): vqi_judge.instruct.
-FORMAT_STEPS = 120
-SYNTHETIC_EVAL = "synthetic-eval-v1"
+# Supervised steps teaching the tiny judge the answer format and the world's content (not the
+# answers): vqi_judge.instruct.
+FORMAT_STEPS = 300
+SYNTHETIC_EVAL = "synthetic-eval-v2"
 # Held out: training sets of the tiny defaults are drawn with other seeds.
 SYNTHETIC_EVAL_SEED = 1000
-SYNTHETIC_EVAL_COUNTS = {"image_score": 8, "video_score": 8, "aigc_score": 8, "compare": 8, "vqa": 12}
+SYNTHETIC_EVAL_COUNTS = {"image_score": 64, "video_score": 64, "aigc_score": 64, "compare": 64, "vqa": 66}
 
 
 def cache_dir() -> Path:
@@ -33,7 +34,8 @@ def cache_dir() -> Path:
     return Path(os.environ.get("VQI_CACHE") or Path.home() / ".cache" / "vq-insight")
 
 
-def _built(name: str, builder: Callable[[Path], Path]) -> Path:
+def built(name: str, builder: Callable[[Path], Path]) -> Path:
+    """``cache_dir()/name``, made by ``builder(folder)`` on first use (atomically: see the module docstring)."""
     target = cache_dir() / name
     if target.is_dir():
         return target
@@ -54,12 +56,12 @@ def _built(name: str, builder: Callable[[Path], Path]) -> Path:
 
 def tiny_judge() -> Path:
     """The tiny Qwen2.5-VL judge (seed 0, answer format taught), built into the cache on first use."""
-    return _built(TINY_JUDGE, lambda path: build_tiny_judge(path, seed=0, format_steps=FORMAT_STEPS))
+    return built(TINY_JUDGE, lambda path: build_tiny_judge(path, seed=0, format_steps=FORMAT_STEPS))
 
 
 def tiny_generator() -> Path:
     """The tiny Wan text-to-video pipeline (seed 0, random weights), built into the cache on first use."""
-    return _built(TINY_GENERATOR, lambda path: build_tiny_wan(path, seed=0))
+    return built(TINY_GENERATOR, lambda path: build_tiny_wan(path, seed=0))
 
 
 def synthetic_dataset(folder: Path, counts: dict[str, int], seed: int) -> Path:
@@ -72,5 +74,5 @@ def synthetic_dataset(folder: Path, counts: dict[str, int], seed: int) -> Path:
 
 def synthetic_eval_set() -> Path:
     """The held-out synthetic evaluation set of every task, built into the cache on first use."""
-    folder = _built(SYNTHETIC_EVAL, lambda path: synthetic_dataset(path, SYNTHETIC_EVAL_COUNTS, SYNTHETIC_EVAL_SEED).parent)
+    folder = built(SYNTHETIC_EVAL, lambda path: synthetic_dataset(path, SYNTHETIC_EVAL_COUNTS, SYNTHETIC_EVAL_SEED).parent)
     return folder / "manifest.jsonl"

@@ -46,12 +46,45 @@ def _by_dataset(rows: Sequence[ManifestRow], tasks: tuple[str, ...]) -> dict[str
     return dict(groups)
 
 
+def preference_pairs(rows: Sequence[ManifestRow], preds: Mapping[str, Prediction]) -> tuple[list[int], list[float]]:
+    """Human labels (+1 A, -1 B, 0 tie) and the judge's score differences of compare rows (0: unreadable)."""
+    return [HUMAN[r.label] for r in rows], [DELTA.get(preds[r.id].get("choice"), 0.0) for r in rows]
+
+
+def score_pairs(
+    rows: Sequence[ManifestRow], preds: Mapping[str, Prediction], dimension: str | None = None
+) -> tuple[list[float], list[float], int]:
+    """Predicted and true scores of scoring rows, and how many predictions were unreadable.
+
+    Args:
+        rows: ``image_score``/``video_score`` rows, or ``aigc_score`` rows with ``dimension``.
+        preds: predictions by row id.
+        dimension: one of ``DIMENSIONS`` for aigc_score rows; None for one-number scores.
+
+    Returns:
+        ``(pred, truth, unreadable)``; an unreadable score counts as the middle of the row's scale.
+    """
+    if dimension is None:
+        values = [preds[r.id].get("score") for r in rows]
+        truth = [r.score for r in rows]
+    else:
+        values = [(preds[r.id].get("scores") or {}).get(dimension) for r in rows]
+        truth = [r.scores[dimension] for r in rows]
+    pred = [_middle(r) if v is None else v for r, v in zip(rows, values)]
+    return pred, truth, values.count(None)
+
+
+def vqa_correct(rows: Sequence[ManifestRow], preds: Mapping[str, Prediction]) -> tuple[list[bool], int]:
+    """Whether each vqa answer is right (an unreadable one is wrong), and how many were unreadable."""
+    answers = [preds[r.id].get("answer") for r in rows]
+    return [a == r.label for a, r in zip(answers, rows)], answers.count(None)
+
+
 def preference_table(rows: Sequence[ManifestRow], preds: Mapping[str, Prediction]) -> list[dict[str, Any]]:
     """Table 1: ``dataset, n, unreadable, tau, diff`` per dataset of compare rows."""
     table = []
     for dataset, group in _by_dataset(rows, ("compare",)).items():
-        human = [HUMAN[r.label] for r in group]
-        delta = [DELTA.get(preds[r.id].get("choice"), 0.0) for r in group]
+        human, delta = preference_pairs(group, preds)
         unreadable = sum(preds[r.id]["parse_failed"] for r in group)
         tau = pairwise_accuracy(human, delta, method="tau").accuracy
         has_preference = any(h != 0 for h in human)
@@ -67,12 +100,7 @@ def multidim_table(rows: Sequence[ManifestRow], preds: Mapping[str, Prediction],
         return []
     table = []
     for dimension in DIMENSIONS:
-        truth, pred, unreadable = [], [], 0
-        for row in group:
-            value = (preds[row.id].get("scores") or {}).get(dimension)
-            unreadable += value is None
-            pred.append(_middle(row) if value is None else value)
-            truth.append(row.scores[dimension])
+        pred, truth, unreadable = score_pairs(group, preds, dimension)
         table.append({"dimension": dimension, "n": len(group), "unreadable": unreadable,
                       **_correlations(pred, truth, fit)})
     return table
@@ -91,20 +119,17 @@ def scoring_table(rows: Sequence[ManifestRow], preds: Mapping[str, Prediction], 
 
 
 def _scoring_row(name: str, group: list[ManifestRow], preds: Mapping[str, Prediction], fit: str) -> dict[str, Any]:
-    values = [preds[r.id].get("score") for r in group]
-    pred = [_middle(r) if v is None else v for r, v in zip(group, values)]
-    return {"dataset": name, "n": len(group), "unreadable": values.count(None),
-            **_correlations(pred, [r.score for r in group], fit)}
+    pred, truth, unreadable = score_pairs(group, preds)
+    return {"dataset": name, "n": len(group), "unreadable": unreadable, **_correlations(pred, truth, fit)}
 
 
 def vqa_table(rows: Sequence[ManifestRow], preds: Mapping[str, Prediction]) -> list[dict[str, Any]]:
     """``dataset, n, unreadable, accuracy`` per dataset of vqa rows."""
     table = []
     for dataset, group in _by_dataset(rows, ("vqa",)).items():
-        answers = [preds[r.id].get("answer") for r in group]
-        correct = sum(a == r.label for a, r in zip(answers, group))
-        table.append({"dataset": dataset, "n": len(group), "unreadable": answers.count(None),
-                      "accuracy": correct / len(group)})
+        correct, unreadable = vqa_correct(group, preds)
+        table.append({"dataset": dataset, "n": len(group), "unreadable": unreadable,
+                      "accuracy": sum(correct) / len(group)})
     return table
 
 

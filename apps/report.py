@@ -1,4 +1,5 @@
-"""The stage-3 report: one self-contained HTML page of verdicts, tournaments and training curves.
+"""The stage-3 report: one self-contained HTML page of verdicts, tournaments and training curves,
+opened, when given, by the judge's held-out metrics per stage ("Does it learn?").
 
 :func:`write_report` writes a single file with everything embedded as data URIs (no external
 file, no network): plots are matplotlib PNGs, and videos are looping animated GIFs, because the
@@ -90,6 +91,23 @@ class BeforeAfter:
     after: Path
 
 
+@dataclass
+class StageMetrics:
+    """The judge's held-out metrics after each stage, for the section "Does it learn?".
+
+    Attributes:
+        tables: titled tables of text cells, shown as given: one row per stage, then chance.
+        stages: stage -> metric -> value (None where undefined), and ``<metric>_ci`` -> ``[lo, hi]``.
+        chance: the metrics plotted, each with the value a judge gets by chance (a dashed line).
+        note: a line above the tables (what the intervals are).
+    """
+
+    tables: dict[str, list[dict[str, str]]]
+    stages: dict[str, dict[str, Any]]
+    chance: dict[str, float]
+    note: str = ""
+
+
 _CSS = """
 body { font: 15px/1.45 system-ui, sans-serif; color: #1d1d1f; background: #f6f6f4; margin: 0; }
 main { max-width: 1100px; margin: 0 auto; padding: 1.5rem; }
@@ -113,6 +131,11 @@ table.grid { border-collapse: collapse; }
 table.grid td, table.grid th { padding: .5rem; vertical-align: top; text-align: left; }
 table.grid tr + tr td { border-top: 1px solid #ddd; }
 .empty { color: #777; }
+table.metrics { border-collapse: collapse; background: #fff; margin: 0 0 1rem; font-size: .85rem; }
+table.metrics caption { text-align: left; font-weight: 600; padding: 0 0 .25rem; }
+table.metrics td, table.metrics th { border: 1px solid #ddd; padding: .2rem .5rem; white-space: nowrap; }
+table.metrics tr.chance td { color: #555; font-style: italic; }
+.scroll { overflow-x: auto; }
 """
 
 
@@ -187,6 +210,42 @@ def heatmap_png(heatmap: Heatmap) -> str:
     axes.set_yticks(ticks, labels, fontsize=8, parse_math=False)
     _label_axes(axes, heatmap.title, "opponent", "candidate (wins over opponent)")
     figure.colorbar(image, ax=axes, shrink=0.8)
+    return _figure_png(figure)
+
+
+def stage_metrics_png(metrics: StageMetrics) -> str:
+    """Plot each metric of ``metrics.chance`` per stage, with its interval, and dashed chance lines."""
+    stages = list(metrics.stages)
+    figure = Figure(figsize=(8.0, 3.8), layout="constrained")
+    axes = figure.add_subplot()
+    names = list(metrics.chance)
+    for k, name in enumerate(names):
+        offset = 0.3 * (k / max(len(names) - 1, 1) - 0.5)  # side by side, so intervals do not hide each other
+        x, y, err = [], [], [[], []]
+        for i, stage in enumerate(stages):
+            value, interval = metrics.stages[stage].get(name), metrics.stages[stage].get(f"{name}_ci")
+            if value is None:
+                continue
+            lo, hi = interval or (value, value)
+            x.append(i + offset)
+            y.append(value)
+            err[0].append(max(0.0, value - lo))
+            err[1].append(max(0.0, hi - value))
+        # Ten colours, then the same colours with another marker: every metric stays distinguishable.
+        axes.errorbar(x, y, yerr=err, color=f"C{k % 10}", marker="os^"[k // 10 % 3], markersize=4, capsize=2,
+                      linewidth=1, label=_cut(name, 32))
+    for level in sorted(set(metrics.chance.values())):
+        axes.axhline(level, linestyle="--", color="grey", linewidth=1)
+        axes.annotate(f"chance {level:g}", (1.0, level), xycoords=("axes fraction", "data"), xytext=(-4, 3),
+                      textcoords="offset points", ha="right", fontsize=8, color="grey", annotation_clip=False)
+    axes.set_xticks(range(len(stages)), [_cut(s, 16) for s in stages])
+    axes.set_xlim(-0.5, max(len(stages), 1) - 0.5)
+    axes.set_ylim(-1.05, 1.05)
+    _label_axes(axes, "held-out metrics per stage (dashed: chance)", "stage", "SRCC / accuracy")
+    if names:
+        for text in axes.legend(fontsize="x-small", loc="center left", bbox_to_anchor=(1.01, 0.5)).get_texts():
+            text.set_parse_math(False)
+    axes.grid(alpha=0.3)
     return _figure_png(figure)
 
 
@@ -303,6 +362,26 @@ def _before_after_html(pairs: Sequence[BeforeAfter], videos: _Videos) -> str:
     return f'<table class="grid"><tr><th>prompt</th><th>before</th><th>after</th></tr>{rows}</table>'
 
 
+def _text_table(title: str, rows: Sequence[Mapping[str, str]]) -> str:
+    """A table of text cells with a caption; the first column heads each row, a ``chance`` row is styled apart."""
+    columns = list(rows[0]) if rows else []
+    head = "".join(f"<th>{_text(c)}</th>" for c in columns)
+    body = "".join(
+        ('<tr class="chance">' if row[columns[0]] == "chance" else "<tr>")
+        + "".join(f"<td>{_text(row[c])}</td>" for c in columns) + "</tr>"
+        for row in rows
+    )
+    table = f'<table class="metrics"><caption>{_text(title)}</caption><tr>{head}</tr>{body}</table>'
+    return f'<div class="scroll">{table}</div>'
+
+
+def _learning_html(metrics: StageMetrics) -> str:
+    """The section "Does it learn?": the note, the tables and the plot of the metrics per stage."""
+    tables = "".join(_text_table(title, rows) for title, rows in metrics.tables.items())
+    plot = _plots_html([("held-out metrics per stage", stage_metrics_png(metrics))])
+    return f'<section id="learning"><h2>Does it learn?</h2><p>{_text(metrics.note)}</p>{tables}{plot}</section>'
+
+
 def _section(title: str, items: Sequence[Any], body: Callable[[Sequence[Any]], str]) -> str:
     """A titled section with ``body(items)``, or a note when there are no items."""
     content = body(items) if items else '<p class="empty">Nothing to show.</p>'
@@ -317,6 +396,7 @@ def render_report(
     heatmaps: Sequence[Heatmap],
     curves: Sequence[Curve],
     before_after: Sequence[BeforeAfter],
+    learning: StageMetrics | None = None,
 ) -> str:
     """The report page as an HTML string (see :func:`write_report`)."""
     videos = _Videos()
@@ -327,6 +407,8 @@ def render_report(
         _section("Before and after DPO", before_after, lambda ps: _before_after_html(ps, videos)),
     ]
     head = _summary_html(summary, len(videos.failed))  # after the body: it counts unreadable videos
+    if learning is not None:
+        head = _learning_html(learning) + head
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
@@ -346,6 +428,7 @@ def write_report(
     heatmaps: Sequence[Heatmap],
     curves: Sequence[Curve],
     before_after: Sequence[BeforeAfter],
+    learning: StageMetrics | None = None,
 ) -> Path:
     """Write the self-contained report page; return its path.
 
@@ -357,9 +440,11 @@ def write_report(
         heatmaps: tournaments' win matrices.
         curves: training curves.
         before_after: the generator's videos before and after DPO.
+        learning: the judge's held-out metrics per stage, shown first ("Does it learn?"); None: no such section.
     """
     page = render_report(
-        title=title, summary=summary, verdicts=verdicts, heatmaps=heatmaps, curves=curves, before_after=before_after
+        title=title, summary=summary, verdicts=verdicts, heatmaps=heatmaps, curves=curves, before_after=before_after,
+        learning=learning,
     )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -58,6 +58,8 @@ from generation import (
     write_json_atomic,
     write_results,
 )
+from generatorquality import generator_quality
+from heldout import format_curve, learning_curve
 from judging import JudgeConfig, open_judge
 from stage3report import build_report
 from training import StageConfig, is_complete, run_stage
@@ -376,9 +378,18 @@ def main(argv: list[str] | None = None) -> Path:
     g2 = root.parent / summary["dpo_1"]["pipeline"] if summary["dpo_1"]["trained"] else g1
     summary["generate_final"] = loop.generate(fin / "generate", g2)
     summary["duel"] = loop.duel(fin / "duel", d1, r0 / "generate", fin / "generate")
+    summary["generator_quality"] = generator_quality(
+        [c for cands in loop.candidates(r0 / "generate") for c in cands.clips],
+        [c for cands in loop.candidates(fin / "generate") for c in cands.clips],
+        [(Path(p.winner), Path(p.loser)) for p in map(loop.absolute_pair, read_pairs(r0 / "tournament" / "pairs.jsonl"))],
+        config.generator.num_frames,
+    )
     (root / "summary.yaml").write_text(yaml.safe_dump(summary, sort_keys=False))
-    report = build_report(root, summary, config.report_verdicts)
+    print("== held-out metrics of the run's judges (tools/learning_curve.py)")
+    curve = learning_curve(root.parent)
+    report = build_report(root, summary, config.report_verdicts, learning=curve)
     print_summary(summary, root, report)
+    print(format_curve(curve))
     return report
 
 
@@ -402,6 +413,9 @@ def print_summary(summary: dict[str, Any], root: Path, report: Path) -> None:
           f"reward {j['reward_first']} -> {j['reward_last']}")
     d = summary["duel"]
     print(f"{'duel':13} final generator wins {d['final_generator_win_rate']:.0%} of {d['duels']} same-seed duels")
+    q = summary["generator_quality"]
+    print(f"{'generator':13} {q['statistic']} {q['before']} -> {q['after']} (seed-to-seed spread {q['spread']}; "
+          f"the judge prefers it {q['judge_prefers']})")
     print(f"artefacts in {root}; summary {root / 'summary.yaml'}; report {report}")
 
 

@@ -1,18 +1,21 @@
 """Stage 3's report: the run folder's artefacts read back and laid out by apps/report.py.
 
 Everything comes from files (the steps' ``results.jsonl``, ``reasoning/``, ``done.json`` and the
-stages' ``summary.yaml``), so the page can be rebuilt from a finished run without any model.
+stages' ``summary.yaml``), so the page can be rebuilt from a finished run without any model; the
+held-out metrics of "Does it learn?" come from apps/heldout.py (saved predictions are reused).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from report import BeforeAfter, Curve, Heatmap, Verdict, write_report
+import heldout
+from report import BeforeAfter, Curve, Heatmap, StageMetrics, Verdict, write_report
 from vqi_rewards import parse_completion
 
 
@@ -96,8 +99,24 @@ def _scalars(step: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in step.items() if not isinstance(v, list)}
 
 
-def build_report(root: Path, summary: dict[str, Any], shown: int) -> Path:
-    """Write ``runs/<name>/report.html`` for the stage-3 folder ``root``; return its path."""
+def stage_metrics(curve: Mapping[str, Mapping[str, Any]]) -> StageMetrics:
+    """The section "Does it learn?" of :func:`heldout.learning_curve`'s ``{stage: {metric: value, ...}}``."""
+    chance = {metric: level for metric, level in heldout.CHANCE.items() if level is not None}
+    return StageMetrics(tables=heldout.tables(curve), stages={k: dict(v) for k, v in curve.items()},
+                        chance=chance, note=heldout.NOTE)
+
+
+def build_report(root: Path, summary: dict[str, Any], shown: int,
+                 learning: Mapping[str, Mapping[str, Any]] | None = None) -> Path:
+    """Write ``runs/<name>/report.html`` for the stage-3 folder ``root``; return its path.
+
+    Args:
+        root: the stage-3 folder, ``runs/<name>/stage3``.
+        summary: the stage-3 summary (``stage3/summary.yaml``).
+        shown: verdicts and before/after pairs shown per step.
+        learning: held-out metrics per stage (:func:`heldout.learning_curve`), shown first as
+            "Does it learn?"; None leaves that section out.
+    """
     headline = {
         "pairs (round 0, C)": summary["tournament_0"]["pairs"],
         "pairs (C-hat)": summary["refresh"]["pairs"],
@@ -106,6 +125,11 @@ def build_report(root: Path, summary: dict[str, Any], shown: int) -> Path:
         "judge order agreement": summary["tournament_0"]["order_agreement"],
         "final generator win rate (duel)": summary["duel"]["final_generator_win_rate"],
     }
+    quality = summary.get("generator_quality")
+    if quality:
+        headline[f"generator {quality['statistic']}, before -> after DPO (seed spread)"] = (
+            f"{quality['before']} -> {quality['after']} ({quality['spread']}); judge prefers {quality['judge_prefers']}"
+        )
     return write_report(
         root.parent / "report.html",
         title=f"VQ-Insight stage 3: {root.parent.name}",
@@ -114,4 +138,5 @@ def build_report(root: Path, summary: dict[str, Any], shown: int) -> Path:
         heatmaps=heatmaps(root, ["round_0/tournament", "round_1/tournament"], 2),
         curves=curves(root, summary),
         before_after=before_after(root, shown),
+        learning=None if learning is None else stage_metrics(learning),
     )

@@ -10,9 +10,25 @@ from PIL import Image
 from vqi_video.synthetic import Degradation, clean_frames, degrade, write_clip
 
 import browser
-from report import BeforeAfter, Curve, Heatmap, Verdict, curve_png, heatmap_png, write_report
+from report import BeforeAfter, Curve, Heatmap, StageMetrics, Verdict, curve_png, heatmap_png, stage_metrics_png
+from report import render_report, write_report
 
 EVIL = "<script>alert(1)</script>"
+# Held-out metrics of three stages: one undefined (a constant prediction), one without interval.
+LEARNING = StageMetrics(
+    tables={"held-out metrics": [
+        {"stage": "start", "video_srcc": "-", "compare_acc": "0.50 [0.41, 0.59]"},
+        {"stage": "stage1", "video_srcc": "0.31 [0.12, 0.48]", "compare_acc": "0.62 [0.53, 0.70]"},
+        {"stage": EVIL, "video_srcc": "0.44", "compare_acc": "0.71 [0.63, 0.79]"},
+        {"stage": "chance", "video_srcc": "0", "compare_acc": "0.5"},
+    ]},
+    stages={"start": {"video_srcc": None, "video_srcc_ci": None, "compare_acc": 0.5, "compare_acc_ci": [0.41, 0.59]},
+            "stage1": {"video_srcc": 0.31, "video_srcc_ci": [0.12, 0.48], "compare_acc": 0.62,
+                       "compare_acc_ci": [0.53, 0.7]},
+            EVIL: {"video_srcc": 0.44, "video_srcc_ci": None, "compare_acc": 0.71, "compare_acc_ci": [0.63, 0.79]}},
+    chance={"video_srcc": 0.0, "compare_acc": 0.5},
+    note="90% bootstrap intervals",
+)
 
 
 def decode(uri: str) -> Image.Image:
@@ -63,6 +79,7 @@ def report(clips, tmp_path_factory):
         heatmaps=heatmaps,
         curves=curves,
         before_after=pairs,
+        learning=LEARNING,
     )
     return path, path.read_text()
 
@@ -75,6 +92,39 @@ def test_page_is_self_contained_and_escaped(report):
     assert "<script" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "judge.accuracy" in page and "generator.dpo.beta" in page and "0.8125" in page
     assert re.search(r"judge\.order_agreement</\w+>\s*<td>n/a<", page), "a value not measured reads n/a"
+
+
+def test_does_it_learn_comes_first_with_its_table_and_plot(report):
+    _, page = report
+    sections = re.findall(r"<h2>([^<]+)</h2>", page)
+    assert sections[:2] == ["Does it learn?", "Summary"]
+    learning = page.split('<section id="learning">')[1].split("</section>")[0]
+    cells = re.findall(r"<td>([^<]*)</td>", learning)
+    assert cells[:3] == ["start", "-", "0.50 [0.41, 0.59]"] and cells[-3:] == ["chance", "0", "0.5"]
+    assert learning.count('<tr class="chance">') == 1 and "&lt;script&gt;" in learning
+    assert len(re.findall(r'<img src="data:image/png;base64,', learning)) == 1
+
+
+def test_does_it_learn_renders_first_in_chromium(report):
+    path, _ = report
+    shown = ("[...document.querySelectorAll('h2')].map((h) => h.textContent).concat("
+             "document.querySelector('#learning img').naturalWidth,"
+             "document.querySelector('#learning table').rows.length)")
+    seen = browser.render(path, expression=shown)
+    assert seen.console_errors == []
+    assert seen.value[:2] == ["Does it learn?", "Summary"]
+    assert seen.value[-2] > 100 and seen.value[-1] == 1 + 4  # the plot; header, three stages, chance
+
+
+def test_does_it_learn_only_when_given():
+    page = render_report(title="t", summary={}, verdicts=[], heatmaps=[], curves=[], before_after=[])
+    assert "Does it learn?" not in page
+
+
+@pytest.mark.parametrize("stages", [{}, {"start": {}}, {"start": {"compare_acc": None}}, LEARNING.stages])
+def test_stage_metrics_plot_renders_whatever_is_defined(stages):
+    image = decode(stage_metrics_png(StageMetrics(tables={}, stages=stages, chance=LEARNING.chance)))
+    assert image.format == "PNG" and min(image.size) > 100
 
 
 def test_missing_video_becomes_a_counted_placeholder(report):
@@ -100,7 +150,7 @@ def test_page_renders_in_chromium_without_errors(report):
     assert seen.console_errors == [] and seen.dialogs == []
     assert seen.value == 0
     images = [m for m in seen.media if m["tag"] == "img"]
-    assert len(images) == 7 + 2 + 2  # videos, heatmaps, curves
+    assert len(images) == 7 + 2 + 2 + 1  # videos, heatmaps, curves, held-out metrics
     assert all(m["complete"] and m["width"] > 0 and m["height"] > 0 for m in images), images
 
 

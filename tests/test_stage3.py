@@ -26,7 +26,7 @@ SHORT = [
     " a green square moving slowly over a dark gradient]",
     "candidates=4", "both_orders=false", "generator.num_inference_steps=4", "generator.height=32", "generator.width=32",
     "dpo.max_steps=6", "dpo.checkpoint_every=2", "dpo.batch_size=1",
-    "grpo.max_steps=2", "grpo.save_steps=1", "grpo.max_completion_length=16", "grpo.per_device_train_batch_size=4",
+    "grpo.max_steps=2", "grpo.save_steps=1", "grpo.max_completion_length=16", "grpo.per_device_train_batch_size=4", "grpo.num_generations=4",
     "judge_synthetic={compare: 2, vqa: 2}", "judge.max_new_tokens=48",
 ]
 # Every file whose content defines the run's outcome (checkpoints and caches are means, not ends).
@@ -108,7 +108,12 @@ def test_the_loop_leaves_every_artefact(finished_run):
     first = load_file(next((root / "round_0" / "dpo" / "pipeline" / "transformer").glob("*.safetensors")))
     last = load_file(next((root / "round_1" / "dpo" / "pipeline" / "transformer").glob("*.safetensors")))
     assert any((first[k] != last[k]).any() for k in first)
+    quality = summary["generator_quality"]
+    assert quality["statistic"] == "exposure_error" and quality["spread"] >= 0
+    assert 0 <= quality["before"] <= 1 and 0 <= quality["after"] <= 1 and quality["before"] != quality["after"]
     assert (runs / "tiny" / "report.html").is_file()
+    page = (runs / "tiny" / "report.html").read_text()
+    assert "Does it learn?" in page and "exposure_error" in page
 
 
 def test_a_second_run_skips_every_step(finished_run):

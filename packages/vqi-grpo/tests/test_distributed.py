@@ -53,7 +53,12 @@ def test_two_processes_match_one(tmp_path):
     assert all(abs(a - b) < 1e-5 for a, b in zip(one, two)), (one, two)
     a = load_file(tmp_path / "one" / "final" / "model.safetensors")
     b = load_file(tmp_path / "two" / "final" / "model.safetensors")
-    assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)
+    # All-reduce sums the two halves' gradients in another order than one process does: they differ
+    # in the last bits, and Adam's division by sqrt(v) turns that into up to ~lr of weight on a
+    # near-zero gradient (as in the ZeRO test below). A wrong update (a missed step, a lost half of
+    # the batch) moves weights by ~lr = 3e-3 everywhere.
+    gap = max((a[k] - b[k]).abs().max().item() for k in a)
+    assert gap < 1e-4, gap
     assert any(not torch.equal(a[k], load_file(judge / "model.safetensors")[k]) for k in a)  # it trained
 
 

@@ -87,9 +87,10 @@ def test_mixed_tasks_video_pairs_and_images_in_one_batch(judge_dir, tmp_path):
     rows = rows_for(tmp_path / "data", {"video_score": 1, "compare": 2, "image_score": 2})
     rows += rows_for(tmp_path / "small", {"video_score": 1}, frames=16, size=28)  # 28x28, more frames
     rewards = [format_reward, make_score_reward(score_range=(1, 5), task="video_score"),
-               make_score_reward(score_range=(0, 100), task="image_score"), make_choice_reward(task="compare")]
+               make_score_reward(score_range=(1, 5), task="image_score"), make_choice_reward(task="compare")]
     trainer = make_trainer(judge_dir, rows, tmp_path, rewards, per_device_train_batch_size=8, num_generations=2,
-                           max_steps=3, temporal_mode="tokens", temporal_generations=2)
+                           max_steps=3, temporal_mode="tokens", temporal_generations=2,
+                           min_pixels=28 * 28)  # below the tiny judge's own floor, so 28x28 clips stay small
     grids = []
     generate = trainer._generate_and_score
 

@@ -10,9 +10,12 @@ import pytest
 
 from vqi_video import read_video
 from vqi_video.synthetic import (
+    SPATIAL_KINDS,
+    TEMPORAL_KINDS,
     Degradation,
     clean_frames,
     colour_of,
+    damage_of,
     degrade,
     quality_score,
     rgb_to_yuv444,
@@ -26,17 +29,34 @@ def test_severities_and_scores_by_hand():
     assert d.spatial_severity == 0.5  # max(1.5/3, 10/40, 0)
     assert d.temporal_severity == 0.5  # max(0.375/0.75, 0/4)
     assert d.severity == 0.5
+    assert Degradation(exposure=-0.6, contrast=0.2).spatial_severity == 0.6  # |exposure| counts both ways
+    assert Degradation(cast=0.3, flicker=0.7).severity == 0.7  # the worst of spatial and temporal
+    assert Degradation(shake=0.4).temporal_severity == 0.4
     assert quality_score(0.5) == 3.0 and quality_score(0.25, (0, 100)) == 75.0
     assert Degradation(jpeg=10).spatial_severity == 1.0
     with pytest.raises(ValueError, match="out of range"):
         Degradation(blur=4)
+    with pytest.raises(ValueError, match="out of range"):
+        Degradation(exposure=-1.5)
     with pytest.raises(ValueError, match="outside"):
         quality_score(1.5)
 
 
+def test_damage_of_each_kind_has_its_severity():
+    rng = np.random.default_rng(0)
+    for kind in SPATIAL_KINDS:
+        assert damage_of(kind, 0.4, rng).spatial_severity == pytest.approx(0.4)
+    for kind in TEMPORAL_KINDS:
+        assert damage_of(kind, 0.4, rng).temporal_severity == pytest.approx(0.4)
+    signs = {np.sign(damage_of("exposure", 0.5, rng).exposure) for _ in range(20)}
+    assert signs == {-1.0, 1.0}  # under- and over-exposure both occur
+    with pytest.raises(ValueError, match="unknown damage kind"):
+        damage_of("sepia", 0.5)
+
+
 def test_clean_clip_is_deterministic_and_moves_smoothly():
     a, b = clean_frames(7), clean_frames(7)
-    assert a.shape == (16, 56, 56, 3) and a.dtype == np.uint8 and np.array_equal(a, b)
+    assert a.shape == (16, 112, 112, 3) and a.dtype == np.uint8 and np.array_equal(a, b)
     assert not np.array_equal(a, clean_frames(8))
     steps = np.abs(np.diff(a.astype(int), axis=0)).mean(axis=(1, 2, 3))
     assert (steps > 0).all() and steps.max() < 4 * np.median(steps)  # no jumps in a clean clip
@@ -57,7 +77,19 @@ def test_each_damage_does_what_it_says():
     noisy = degrade(clean, Degradation(noise=20), seed=2).astype(float) - clean
     assert 17 < noisy.std() < 21  # Gaussian noise of std 20, clipped at 0 and 255
     assert not np.array_equal(degrade(clean, Degradation(jpeg=10)), clean)
-
+    mean = clean.astype(float).mean()
+    assert degrade(clean, Degradation(exposure=-1.0)).mean() == pytest.approx(0.2 * mean, abs=1)  # 80 % darker
+    assert degrade(clean, Degradation(exposure=0.5)).mean() > mean + 40  # +80 levels, clipped at 255
+    spread = lambda f: f.astype(float).std(axis=(1, 2, 3)).mean()  # noqa: E731
+    assert spread(degrade(clean, Degradation(contrast=1.0))) == pytest.approx(0.15 * spread(clean), rel=0.05)
+    cast = degrade(clean, Degradation(cast=1.0), seed=4).astype(float).mean(axis=(0, 1, 2)) - clean.mean(axis=(0, 1, 2))
+    assert sorted(cast > 30) == [False, False, True]  # one channel lifted
+    flicker = degrade(clean, Degradation(flicker=1.0), seed=5).astype(float).mean(axis=(1, 2, 3))
+    assert flicker.std() > 5 * clean.astype(float).mean(axis=(1, 2, 3)).std()  # brightness jumps per frame
+    shaken = degrade(clean, Degradation(shake=1.0), seed=6)
+    assert detail(shaken[:1].astype(float)) > 0 and not np.array_equal(shaken, clean)
+    jumps = lambda f: np.abs(np.diff(f.astype(int), axis=0)).mean()  # noqa: E731
+    assert jumps(shaken) > 2 * jumps(clean)  # frames jump where the camera shakes
 
 def test_written_clips_decode_to_the_same_frames(tmp_path):
     frames = clean_frames(4, frames=8)
@@ -79,11 +111,14 @@ def test_datasets_have_exact_labels_and_are_reproducible(tmp_path):
             lo, hi = row["score_range"]
             assert lo <= row["score"] <= hi
     vqa = [r for r in rows if r["task"] == "vqa"]
-    assert [r["label"] for r in vqa] == ["yes", "yes", "yes", "no", "no", "no"]
-    assert [r["question"] for r in vqa[:3]] == list(QUESTIONS)
-    for pair in (r for r in rows if r["task"] == "compare"):
+    assert [r["label"] for r in vqa] == ["yes"] * 6  # the first of each of the six questions is a yes
+    assert [r["question"] for r in vqa] == list(QUESTIONS)
+    compare = [r for r in rows if r["task"] == "compare"]
+    assert [r["label"] for r in compare] == ["Video A", "Video B", "Video A"]  # balanced positions
+    for pair in compare:
         a, b = pair["info"]["severity"]
-        assert abs(a - b) >= 0.25 and pair["label"] == ("Video A" if a < b else "Video B")
+        assert abs(a - b) >= 0.3 - 1e-9 and pair["label"] == ("Video A" if a < b else "Video B")
+        assert pair["info"]["kind"] in SPATIAL_KINDS + TEMPORAL_KINDS
     aigc = [r for r in rows if r["task"] == "aigc_score"]
     assert all(r["scores"]["alignment"] in (1.0, 5.0) for r in aigc)
     with pytest.raises(ValueError, match="unknown synthetic task"):

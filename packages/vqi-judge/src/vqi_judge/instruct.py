@@ -1,12 +1,30 @@
-"""Teach a freshly built tiny judge the answer format, not the answers.
+"""Teach a freshly built tiny judge what an instruction-tuned VLM brings: the answer format and an
+eye for what a scene shows, and nothing about quality.
 
-Qwen2.5-VL-7B-Instruct, the paper's starting point, already follows instructions: asked to think in
-``<think>`` tags and answer in ``<answer>`` tags, it does, and GRPO's format and accuracy rewards
-have something to compare from the first step. A randomly initialised tiny model never writes a
-tag, so every reward is 0 and GRPO has no signal. This short supervised pass plays the part of
-the instruct tuning: on synthetic clips of every task, the target is a fixed-shape reasoning and
-an answer drawn at random from the task's answer space, independent of the clip. The judge learns
-the format and the answer vocabulary, and nothing about quality: that is left to stages 1-3.
+Qwen2.5-VL-7B-Instruct, the paper's starting point, already follows instructions (asked to think in
+``<think>`` tags and answer in ``<answer>`` tags, it does) and already sees (asked how bright a
+scene is, it looks). A randomly initialised tiny model does neither: it never writes a tag, so
+every reward is 0, and its answers never depend on the clip, so GRPO has nothing to sharpen. This
+short supervised pass plays the part of the instruct tuning, on synthetic clips of the world the
+apps train on (:mod:`vqi_video.synthetic`):
+
+- asked each quality task's own question, the target answers it by the same brightness (a
+  brighter scene scores higher, the brighter of two clips wins, a bright scene is "yes"): the
+  naive prior of a viewer who has not learnt what quality is. Its answers follow what it sees,
+  so GRPO has image-dependent answers to sharpen from the first step, and they carry no quality
+  label: over-exposure and a colour cast brighten a clip, under-exposure darkens it, the other
+  damage leaves its brightness as it was (the held-out metrics of this base are at chance:
+  tools/learning_curve.py, row ``start``);
+- asked how bright a scene is, in the same three answer forms (a number, which of two clips,
+  yes or no), the target is the true answer, read from the pixels: the judge learns to look at
+  the clips before it answers.
+
+Brightness is content, not quality: a clean clip of the world is dark or light by its own
+gradient, and both too dark and too bright are damage. What damage means is left to stages 1-3.
+
+The reasoning is left empty on purpose: a two-layer text model that must first write a fixed
+sentence stops carrying what it sees to the answer, and GRPO then never finds the image (measured
+in the shared learning notes); a real base model writes its own reasoning.
 """
 
 from __future__ import annotations
@@ -18,26 +36,24 @@ from typing import Any
 import numpy as np
 import torch
 
-from vqi_video import Clip, build_inputs, user_message
-from vqi_video.clip import IMAGE_BACKEND
-from vqi_video.synthetic import clean_frames, degrade, random_degradation
+from vqi_video import IMAGE_BACKEND, Clip, build_inputs, user_message
+from vqi_video.synthetic import COLOURS, clean_frames, degrade, random_degradation
+from vqi_video.synthetic_tasks import QUESTIONS as WORLD_QUESTIONS
 
-from .tasks import DIMENSIONS, TASKS, Task
+from .tasks import DIMENSIONS, REASONING_SUFFIX, TASKS, Task
 
-OBSERVATIONS = (
-    "The frames look sharp and the colours are natural.",
-    "There is some blur on the edges of the square.",
-    "Noise is visible in the flat background.",
-    "The motion is smooth from frame to frame.",
-    "The square jumps between some frames.",
-    "Block artifacts appear around the square.",
-)
-QUESTIONS = ("Is the motion in this video smooth?", "Is this video sharp?", "Is this video free of noise?")
-PROMPTS = ("a red square gliding", "a blue square gliding", "a green square over a gradient")
+PROMPTS = tuple(f"a {c} square gliding over a soft gradient" for c in sorted(COLOURS))
+QUESTIONS = tuple(WORLD_QUESTIONS)
+#: Content questions, one per answer form, answered from the pixels (mean brightness).
+CONTENT = {
+    "score": "How bright is this scene, as a float between 1 (dark) and 5 (bright)?",
+    "choice": "Which video is brighter? Answer Video A or Video B.",
+    "yesno": "Is this scene bright? Answer yes or no.",
+}
 
 
 def _clip(frames: np.ndarray, image: bool) -> Clip:
-    fps = 4.0
+    fps = 2.0
     count = len(frames)
     return Clip(
         frames=frames,
@@ -52,27 +68,47 @@ def _clip(frames: np.ndarray, image: bool) -> Clip:
     )
 
 
-def _answer(task: Task, rng: np.random.Generator) -> str:
-    lo, hi = task.score_range or (0, 0)
-    if task.answer == "score":
-        return f"{rng.uniform(lo, hi):.2f}"
-    if task.answer == "scores":
-        return ", ".join(f'"{d}": {rng.uniform(lo, hi):.2f}' for d in DIMENSIONS)
+def brightness(frames: np.ndarray) -> float:
+    """How bright ``frames`` look, from 1 (black) to 5 (a mean of 200 levels or more)."""
+    return 1 + 4 * min(1.0, float(frames.mean()) / 200)
+
+
+def brightness_answer(task: Task, clips: Sequence[Clip]) -> str:
+    """How bright the clips are, in ``task``'s answer form (see the module docstring)."""
+    levels = [brightness(c.frames) for c in clips]
     if task.answer == "choice":
-        return str(rng.choice(["Video A", "Video B"]))
-    return str(rng.choice(["yes", "no"]))
+        return "Video A" if levels[0] >= levels[1] else "Video B"
+    if task.answer == "yesno":
+        return "yes" if levels[0] >= 3 else "no"
+    if task.answer == "scores":
+        return ", ".join(f'"{d}": {levels[0]:.1f}' for d in DIMENSIONS)
+    return f"{levels[0]:.1f}"
 
 
-def example(task: Task, rng: np.random.Generator, size: int = 56, frames: int = 4) -> tuple[list, list[Clip]]:
-    """One synthetic conversation (user turn + target assistant turn) and its clips."""
+def example(
+    task: Task, rng: np.random.Generator, *, content: bool = False, size: int = 112, frames: int = 4
+) -> tuple[list, list[Clip]]:
+    """One synthetic conversation (user turn + target assistant turn) and its clips.
+
+    Args:
+        task: the task whose answer form the example takes (multi-dimension scores have no
+            content question: they always get the task's own).
+        rng: draws the clips, their damage and the answer.
+        content: ask the brightness question, instead of the task's own question.
+        size: frame side in pixels.
+        frames: frames per video clip (images have one).
+    """
     image = task.name == "image_score"
     clips = []
     for _ in range(task.clips):
         clean = clean_frames(int(rng.integers(1 << 30)), frames=1 if image else frames, size=size)
         clips.append(_clip(degrade(clean, random_degradation(rng), int(rng.integers(1 << 30))), image))
-    question = task.question(prompt=str(rng.choice(PROMPTS)), question=str(rng.choice(QUESTIONS)))
-    thought = " ".join(rng.choice(OBSERVATIONS, size=2, replace=False))
-    target = f"<think>{thought}</think><answer>{_answer(task, rng)}</answer>"
+    if content and task.answer != "scores":
+        question = CONTENT[task.answer] + REASONING_SUFFIX
+    else:
+        question = task.question(prompt=str(rng.choice(PROMPTS)), question=str(rng.choice(QUESTIONS)),
+                                 score_range=(1, 5))
+    target = f"<think></think><answer>{brightness_answer(task, clips)}</answer>"
     return [user_message(question, clips), {"role": "assistant", "content": target}], clips
 
 
@@ -90,10 +126,10 @@ def _labels(processor: Any, conversations: list, clips: list, batch: dict[str, t
 
 
 def teach_format(
-    model: Any, processor: Any, *, steps: int, seed: int = 0, batch_size: int = 8, lr: float = 3e-3,
-    tasks: Sequence[str] = tuple(TASKS),
+    model: Any, processor: Any, *, steps: int, seed: int = 0, batch_size: int = 16, lr: float = 1e-3,
+    tasks: Sequence[str] = tuple(TASKS), content_share: float = 0.5, size: int = 112,
 ) -> list[float]:
-    """Supervised steps on format-only targets (see the module docstring).
+    """Supervised steps on format and content targets (see the module docstring).
 
     Args:
         model: a Qwen2.5-VL-class model, trained in place.
@@ -103,6 +139,8 @@ def teach_format(
         batch_size: conversations per step.
         lr: AdamW learning rate.
         tasks: the task names to draw examples from.
+        content_share: the share of brightness questions among the examples.
+        size: frame side of the synthetic clips, in pixels.
 
     Returns:
         The loss of every step.
@@ -112,7 +150,10 @@ def teach_format(
     model.train()
     losses = []
     for _ in range(steps):
-        drawn = [example(TASKS[str(rng.choice(list(tasks)))], rng) for _ in range(batch_size)]
+        drawn = [
+            example(TASKS[str(rng.choice(list(tasks)))], rng, content=bool(rng.random() < content_share), size=size)
+            for _ in range(batch_size)
+        ]
         conversations = [c for c, _ in drawn]
         clips = [k for _, k in drawn]
         batch = build_inputs(processor, conversations, clips, add_generation_prompt=False, padding_side="right")

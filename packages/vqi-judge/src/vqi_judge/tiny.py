@@ -47,16 +47,19 @@ CHAT_TEMPLATE = (
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
 
-# The tiny judge sees small frames: 56x56 pixels, 2x2 merged tokens per temporal group.
-TINY_MIN_PIXELS = 28 * 28
-TINY_MAX_PIXELS = 56 * 56
+# The tiny judge sees every frame at 112x112 pixels: 8x8 patches of 14 px, merged 2x2 into 16 tokens
+# per temporal group. Fewer (56 px, 4 tokens) hide exposure and blur from a tower this small
+# (measured: shared LEARNING notes), so smaller clips are scaled up to this size.
+TINY_MIN_PIXELS = 112 * 112
+TINY_MAX_PIXELS = 112 * 112
 
 
 def _corpus() -> list[str]:
     """Text the tokenizer is trained on: every task prompt and the shapes of the answers."""
     lines = [task.template for task in TASKS.values()]
     lines += ["<think>The video is sharp, the motion is smooth and the colours are natural.</think>"]
-    lines += [f"<answer>{x}</answer>" for x in ("Video A", "Video B", "yes", "no", "3.75", "72.40")]
+    lines += ["<think></think><answer>"]
+    lines += [f"<answer>{x}</answer>" for x in ("Video A", "Video B", "yes", "no", "3.7", "72.40")]
     lines += [", ".join(f'"{d}": {v}' for d, v in zip(DIMENSIONS, ("4.25", "3.5", "2.0")))]
     lines += ["blur noise jpeg compression stutter frame drop flicker artifacts", "0123456789 .,:;!?"]
     return lines * 4
@@ -115,9 +118,9 @@ def tiny_config(tokenizer: PreTrainedTokenizerFast) -> Qwen2_5_VLConfig:
         },
         vision_config={
             "depth": 2,
-            "hidden_size": 32,
+            "hidden_size": 64,
             "num_heads": 2,
-            "intermediate_size": 64,
+            "intermediate_size": 128,
             "out_hidden_size": 64,
             "patch_size": 14,
             "spatial_merge_size": 2,

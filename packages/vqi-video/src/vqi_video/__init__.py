@@ -7,7 +7,7 @@ pixel budgets, robust to real-world files.
 import importlib.metadata
 
 from vqi_video.batching import ClipBatch, encode_clips
-from vqi_video.clip import Clip
+from vqi_video.clip import IMAGE_BACKEND, Clip
 from vqi_video.errors import VideoDecodeError
 from vqi_video.image import read_image
 from vqi_video.inputs import (
@@ -30,6 +30,7 @@ __version__ = importlib.metadata.version("vqi-video")
 __all__ = [
     # Decoding and sampling
     "Clip",
+    "IMAGE_BACKEND",
     "PixelBudget",
     "TEMPORAL_PATCH_SIZE",
     "VideoDecodeError",

@@ -1,7 +1,8 @@
 """Synthetic clips with known quality: the ground truth every app's tiny default and every test uses.
 
-A clean clip is a textured square gliding over a gradient, so both spatial damage (blur, noise,
-JPEG) and temporal damage (frame drops, stutter) are visible. :class:`Degradation` describes the
+A clean clip is a textured square gliding over a textured gradient, so spatial damage (exposure,
+contrast, colour cast, blur; also noise and JPEG) and temporal damage (flicker, camera shake; also
+frame drops and stutter) are visible. :class:`Degradation` describes the
 damage; its severities map to a score on any scale with :func:`quality_score`, so scoring,
 preference (the less damaged clip wins) and yes/no questions all have exact answers.
 """
@@ -24,27 +25,45 @@ SYNTHETIC_FPS = 8
 class Degradation:
     """Damage applied to a clean clip; all zero / None is the pristine clip.
 
+    Every kind is damage a viewer calls worse; each has a scale on which 1 is the worst the
+    synthetic world makes, so severities (and the scores that follow) are exact.
+
     Attributes:
-        blur: Gaussian blur sigma in pixels (0-3 is the scale ``spatial_severity`` assumes).
+        blur: Gaussian blur sigma in pixels (0-3).
         noise: std of additive Gaussian noise, in 8-bit levels (0-40).
         jpeg: JPEG quality each frame is re-encoded at (10-95, lower is worse), or None.
+        exposure: -1 (under-exposed: 80 % darker) to 1 (over-exposed: +160 levels, clipped).
+        contrast: loss of contrast, 0-1 (1: 85 % of the way to each frame's mean grey).
+        cast: colour cast, 0-1 (1: +110 levels on one channel, picked by the damage seed).
         drop: fraction of frames dropped and replaced by the last kept frame (0-0.75).
         stutter: frames each shown frame is held for, at irregular points (0-4).
+        flicker: frame-to-frame brightness flicker, 0-1 (1: gains 0.4-1.6 at random per frame).
+        shake: camera shake, 0-1 (1: every frame shifted up to a quarter of the frame at random).
     """
 
     blur: float = 0.0
     noise: float = 0.0
     jpeg: int | None = None
+    exposure: float = 0.0
+    contrast: float = 0.0
+    cast: float = 0.0
     drop: float = 0.0
     stutter: int = 0
+    flicker: float = 0.0
+    shake: float = 0.0
 
     def __post_init__(self) -> None:
         checks = {
             "blur": 0 <= self.blur <= 3,
             "noise": 0 <= self.noise <= 40,
             "jpeg": self.jpeg is None or 10 <= self.jpeg <= 95,
+            "exposure": -1 <= self.exposure <= 1,
+            "contrast": 0 <= self.contrast <= 1,
+            "cast": 0 <= self.cast <= 1,
             "drop": 0 <= self.drop <= 0.75,
             "stutter": 0 <= self.stutter <= 4,
+            "flicker": 0 <= self.flicker <= 1,
+            "shake": 0 <= self.shake <= 1,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
@@ -52,19 +71,19 @@ class Degradation:
 
     @property
     def spatial_severity(self) -> float:
-        """Spatial damage in [0, 1]: the worst of blur, noise and JPEG on their scales."""
+        """Spatial damage in [0, 1]: the worst of blur, noise, JPEG, exposure, contrast and cast."""
         jpeg = 0.0 if self.jpeg is None else (95 - self.jpeg) / 85
-        return max(self.blur / 3, self.noise / 40, jpeg)
+        return max(self.blur / 3, self.noise / 40, jpeg, abs(self.exposure), self.contrast, self.cast)
 
     @property
     def temporal_severity(self) -> float:
-        """Temporal damage in [0, 1]: the worst of frame drops and stutter on their scales."""
-        return max(self.drop / 0.75, self.stutter / 4)
+        """Temporal damage in [0, 1]: the worst of frame drops, stutter, flicker and shake."""
+        return max(self.drop / 0.75, self.stutter / 4, self.flicker, self.shake)
 
     @property
     def severity(self) -> float:
-        """Overall damage in [0, 1]: the mean of the spatial and temporal severities."""
-        return (self.spatial_severity + self.temporal_severity) / 2
+        """Overall damage in [0, 1]: the worst of the spatial and temporal severities."""
+        return max(self.spatial_severity, self.temporal_severity)
 
 
 def quality_score(severity: float, score_range: tuple[float, float] = (1.0, 5.0)) -> float:
@@ -80,18 +99,34 @@ def quality_score(severity: float, score_range: tuple[float, float] = (1.0, 5.0)
     return round(hi - (hi - lo) * severity, 4)
 
 
-def random_degradation(rng: np.random.Generator) -> Degradation:
-    """A random mix of damage: each kind present with probability 1/2 at a random strength."""
-    def maybe(value: float) -> float:
-        return value if rng.random() < 0.5 else 0.0
+#: The kinds of damage of the synthetic world, by where they show.
+SPATIAL_KINDS = ("exposure", "contrast", "cast", "blur")
+TEMPORAL_KINDS = ("flicker", "shake")
 
-    return Degradation(
-        blur=round(maybe(rng.uniform(0.5, 3.0)), 2),
-        noise=round(maybe(rng.uniform(5.0, 40.0)), 1),
-        jpeg=int(rng.integers(10, 60)) if rng.random() < 0.5 else None,
-        drop=round(maybe(rng.uniform(0.25, 0.75)), 2),
-        stutter=int(maybe(int(rng.integers(1, 5)))),
-    )
+
+def damage_of(kind: str, severity: float, rng: np.random.Generator | None = None) -> Degradation:
+    """One kind of damage at ``severity`` in [0, 1] (exposure's sign drawn from ``rng``)."""
+    if not 0 <= severity <= 1:
+        raise ValueError(f"severity {severity} is outside [0, 1]")
+    severity = round(severity, 3)
+    if kind == "exposure":
+        sign = -1 if rng is not None and rng.random() < 0.5 else 1
+        return Degradation(exposure=sign * severity)
+    if kind == "blur":
+        return Degradation(blur=round(3 * severity, 3))
+    if kind in ("contrast", "cast", "flicker", "shake"):
+        return Degradation(**{kind: severity})
+    raise ValueError(f"unknown damage kind {kind!r}; known: {SPATIAL_KINDS + TEMPORAL_KINDS}")
+
+
+def random_degradation(
+    rng: np.random.Generator, kinds: tuple[str, ...] = SPATIAL_KINDS + TEMPORAL_KINDS, clean: float = 0.15
+) -> Degradation:
+    """The synthetic world's damage: pristine with probability ``clean``, else one kind at a uniform severity."""
+    if rng.random() < clean:
+        return Degradation()
+    kind = kinds[int(rng.integers(len(kinds)))]
+    return damage_of(kind, float(rng.uniform(0.1, 1.0)), rng)
 
 
 #: Colours of the gliding square, named so prompts can describe (or misdescribe) a clip.
@@ -103,8 +138,19 @@ def colour_of(seed: int) -> str:
     return sorted(COLOURS)[seed % len(COLOURS)]
 
 
-def clean_frames(seed: int, frames: int = 16, size: int = 56) -> np.ndarray:
-    """A pristine clip: a textured square of colour :func:`colour_of` gliding over a gradient.
+def _pink_noise(rng: np.random.Generator, size: int, amplitude: float) -> np.ndarray:
+    """``(size, size)`` 1/f noise with std ``amplitude``: texture at every scale, so blur shows."""
+    freq = np.fft.fftfreq(size)
+    radius = np.hypot(freq[:, None], freq[None, :])
+    radius[0, 0] = 1.0
+    spectrum = np.fft.fft2(rng.normal(size=(size, size))) / radius
+    spectrum[0, 0] = 0.0
+    field = np.real(np.fft.ifft2(spectrum))
+    return field / field.std() * amplitude
+
+
+def clean_frames(seed: int, frames: int = 16, size: int = 112) -> np.ndarray:
+    """A pristine clip: a textured square of colour :func:`colour_of` gliding over a textured gradient.
 
     Args:
         seed: picks the colour, the background, the texture, the start and the direction.
@@ -116,14 +162,15 @@ def clean_frames(seed: int, frames: int = 16, size: int = 56) -> np.ndarray:
     """
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:size, 0:size] / size
-    colours = rng.uniform(60, 160, (2, 3))
-    background = (1 - xx)[..., None] * colours[0] + (xx * 0.5 + yy * 0.5)[..., None] * colours[1] * 0.5
+    colours = rng.uniform(70, 150, (2, 3))
+    background = (1 - xx)[..., None] * colours[0] + (xx * 0.5 + yy * 0.5)[..., None] * colours[1] * 0.6
+    background = background + _pink_noise(rng, size, 14.0)[..., None]
     side = size // 3
-    texture = rng.uniform(-30, 30, (side, side, 1)) + np.array(COLOURS[colour_of(seed)])
+    texture = _pink_noise(rng, side, 14.0)[..., None] + np.array(COLOURS[colour_of(seed)])
     room = size - side
     start = rng.uniform(0, room, 2)
-    # Up to one crossing of the free space per clip, bouncing off the edges: motion stays smooth.
-    velocity = rng.uniform(-1.0, 1.0, 2) * room / max(frames - 1, 1)
+    # At most half a crossing of the free space per clip, bouncing off the edges: motion stays smooth.
+    velocity = rng.uniform(-0.5, 0.5, 2) * room / max(frames - 1, 1)
     out = np.empty((frames, size, size, 3), np.float64)
     for t in range(frames):
         y, x = room - np.abs((start + velocity * t) % (2 * room) - room)
@@ -164,21 +211,47 @@ def _timeline(count: int, drop: float, stutter: int, rng: np.random.Generator) -
     return shown
 
 
+def _shake(frames: np.ndarray, strength: float, rng: np.random.Generator) -> np.ndarray:
+    """Shift each frame by a random offset of up to ``strength`` x a quarter of the frame (edges wrap)."""
+    reach = strength * frames.shape[1] / 4
+    out = np.empty_like(frames)
+    for t, frame in enumerate(frames):
+        dy, dx = np.rint(rng.uniform(-reach, reach, 2)).astype(int)
+        out[t] = np.roll(frame, (dy, dx), axis=(0, 1))
+    return out
+
+
 def degrade(frames: np.ndarray, damage: Degradation, seed: int = 0) -> np.ndarray:
     """Apply ``damage`` to a clip.
 
     Args:
         frames: ``(T, H, W, 3)`` uint8 clean frames.
-        damage: what to do; temporal damage first, then blur, noise and JPEG per frame.
-        seed: seeds the random parts (which frames drop, the noise).
+        damage: what to do; temporal damage first (drops, stutter, shake), then blur, tone
+            (exposure, contrast, cast, flicker), noise and JPEG per frame.
+        seed: seeds the random parts (which frames drop, the shake, the flicker, the cast's
+            channel, the noise).
 
     Returns:
         ``(T, H, W, 3)`` uint8.
     """
     rng = np.random.default_rng(seed)
     out = frames[_timeline(len(frames), damage.drop, damage.stutter, rng)].astype(np.float64)
+    if damage.shake:
+        out = _shake(out, damage.shake, rng)
     if damage.blur:
         out = _gaussian_blur(out, damage.blur)
+    if damage.exposure < 0:
+        out = out * (1 - 0.8 * -damage.exposure)
+    elif damage.exposure > 0:
+        out = out + 160 * damage.exposure
+    if damage.contrast:
+        grey = out.mean(axis=(1, 2, 3), keepdims=True)
+        out = grey + (out - grey) * (1 - 0.85 * damage.contrast)
+    if damage.cast:
+        out[..., int(rng.integers(3))] += 110 * damage.cast
+    if damage.flicker:
+        gains = 1 + damage.flicker * rng.uniform(-0.6, 0.6, (len(out), 1, 1, 1))
+        out = out * gains
     if damage.noise:
         out = out + rng.normal(0, damage.noise, out.shape)
     out = np.clip(np.rint(out), 0, 255).astype(np.uint8)
