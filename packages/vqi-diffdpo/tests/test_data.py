@@ -177,7 +177,7 @@ def test_prepare_pairs_skips_bad_pairs_and_logs_each(
     assert any("skipping pair 3" in m and "identical: " in m for m in messages)
     assert len(prepared.pairs) == 2 and prepared.pairs[0].prompt_key != prepared.pairs[1].prompt_key
     winner = prepared.clips.load(prepared.pairs[0].winner_key)
-    assert winner.shape == (4, 2, 4, 4)  # z_dim, 1 + (5 - 1) / 4 frames, 32 / 8, 32 / 8
+    assert winner.shape == (4, 2, 8, 8)  # z_dim, 1 + (5 - 1) / 4 frames, 32 / 4, 32 / 4
     assert prepared.prompts.load(prepared.pairs[0].prompt_key).shape == (16, 32)
 
     # A second run finds everything in the cache, identical pairs included, and decodes nothing.

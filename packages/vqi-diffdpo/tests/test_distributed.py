@@ -98,5 +98,7 @@ def test_two_processes_match_one_with_the_same_global_batch(
     )
     start = load_file(str(tiny_wan / "transformer" / "diffusion_pytorch_model.safetensors"))
     assert a.keys() == b.keys()
-    assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)
+    # Summation order differs between one process and an all-reduce of two: float32 noise, which
+    # AdamW's normalised steps carry to ~2e-5 in the 4-layer tiny Wan; training moves them > 1e-3.
+    assert all(torch.allclose(a[k], b[k], atol=5e-5) for k in a)
     assert max((a[k] - start[k]).abs().max().item() for k in a) > 1e-3  # it did train

@@ -1,10 +1,10 @@
 """Evidence that the trainer learns a preference: fresh samples move toward what winners share.
 
-Winners are the brighter clip of each pair. The tiny generator's VAE is random, so its decoder
-does not invert its encoder and pixel brightness of decoded samples says nothing; the property
-is measured where the generator works, in latent space: the projection of a sample's mean latent
-on the "brighter" direction, i.e. the mean latent of bright minus dark clips from a held-out set
-(other textures, never trained on). Samples come from the stock WanPipeline with new seeds.
+Winners are the brighter clip of each pair. The tiny generator's transformer is random (not
+pre-trained here), so the property is measured where the preference acts, in latent space: the
+projection of a sample's mean latent on the "brighter" direction, i.e. the mean latent of bright
+minus dark clips from a held-out set (other textures, never trained on). Samples come from the
+stock WanPipeline with new seeds.
 """
 
 from __future__ import annotations

@@ -73,6 +73,13 @@ def test_tokenizer_is_local_and_reloads_with_auto_tokenizer(tiny_wan: Path) -> N
     words = tokenizer.convert_ids_to_tokens(ids[:5])
     assert words == ["a", "bright", "red", "ball", "</s>"]
     assert tokenizer("zebra").input_ids[0] == tokenizer.unk_token_id
+    synthetic = [  # the stage-3 prompts of the synthetic world
+        "a red square gliding over a soft gradient",
+        "a blue square moving quickly over a bright gradient",
+        "a green square moving slowly over a dark gradient",
+    ]
+    for prompt in synthetic:
+        assert tokenizer.unk_token_id not in tokenizer(prompt).input_ids, prompt
     index = json.loads((tiny_wan / "model_index.json").read_text())
     assert index["_class_name"] == "WanPipeline"
 

@@ -13,6 +13,7 @@ from vqi_diffdpo.data import (
 )
 from vqi_diffdpo.family import GeneratorFamily, UNet3DFamily, WanFamily, detect_family
 from vqi_diffdpo.loss import DIFFUSION_DPO_BETA, FLOW_DPO_BETA, DPOMetrics, diffusion_dpo_loss
+from vqi_diffdpo.pretrain import pretrain_generator
 from vqi_diffdpo.reference import frozen_copy, parameter_bytes
 from vqi_diffdpo.schedule import EpsilonSchedule, FlowMatchingSchedule, schedule_for
 from vqi_diffdpo.step import dpo_batch_loss
@@ -43,8 +44,8 @@ __all__ = [
     "build_tiny_wan",
     "ddpm_noisy",
     "detect_family",
-    "dpo_batch_loss",
     "diffusion_dpo_loss",
+    "dpo_batch_loss",
     "export_pipeline",
     "flow_matching_noisy",
     "flow_matching_target",
@@ -52,6 +53,7 @@ __all__ = [
     "load_config",
     "min_snr_weight",
     "parameter_bytes",
+    "pretrain_generator",
     "read_pairs_jsonl",
     "schedule_for",
     "train",

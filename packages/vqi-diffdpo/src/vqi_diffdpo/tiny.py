@@ -1,9 +1,12 @@
-"""Tiny, randomly initialised text-to-video generators built from configs, never downloaded.
+"""Tiny text-to-video generators built from configs, never downloaded.
 
 Each builder saves a complete diffusers pipeline folder (``save_pretrained``) that the stock
 ``WanPipeline.from_pretrained`` / ``TextToVideoSDPipeline.from_pretrained`` load and sample from
-in a fraction of a second on a CPU (5 frames at 32x32). The text tokenizer is a word-level model
-trained here with the ``tokenizers`` library and wrapped as a transformers fast tokenizer.
+in a fraction of a second on a CPU (5 frames at 32x32). Weights are random, except the Wan VAE,
+which starts as an average-pooling autoencoder (``_average_pooling_wan_vae``) so that
+``pretrain_generator`` can make a working generator in CPU minutes. The text tokenizer is a
+word-level model trained here with the ``tokenizers`` library and wrapped as a transformers fast
+tokenizer.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import torch
+from torch import nn
 from diffusers import (
     AutoencoderKL,
     AutoencoderKLWan,
@@ -23,6 +27,11 @@ from diffusers import (
     UniPCMultistepScheduler,
     WanPipeline,
     WanTransformer3DModel,
+)
+from diffusers.models.autoencoders.autoencoder_kl_wan import (
+    WanAttentionBlock,
+    WanResample,
+    WanResidualBlock,
 )
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
 from transformers import (
@@ -40,9 +49,98 @@ _WORDS = (
     "mountain city street road car train boat bird cat dog horse fish person man woman child "
     "people red green blue yellow white black orange purple gray golden sharp blurry soft "
     "fast slow small big tall walking running flying swimming dancing jumping rolling ball "
-    "room house window door table chair light lamp video clip scene camera moving static"
+    "room house window door table chair light lamp video clip scene camera moving static "
+    "square gliding gradient slowly quickly"
 )
 _LATENT_CHANNELS = 4
+
+
+# Large enough that the constant channel fixes the RMS norms' denominator (colour error < 0.1 %).
+_NORM_ANCHOR = 100.0
+
+
+def _set_identity(conv: nn.Module, entries: list[tuple[int, int, float]], tap: tuple) -> None:
+    """Zero ``conv`` and set ``weight[out, in, *tap] = value`` for each ``(out, in, value)``."""
+    nn.init.zeros_(conv.weight)
+    nn.init.zeros_(conv.bias)
+    for out, inp, value in entries:
+        conv.weight.data[(out, inp, *tap)] = value
+
+
+@torch.no_grad()
+def _average_pooling_wan_vae() -> AutoencoderKLWan:
+    """A small AutoencoderKLWan whose weights make it an exact average-pooling autoencoder.
+
+    A randomly initialised Wan VAE learns to reconstruct far too slowly for a CPU budget (hundreds
+    of steps leave it at the mean colour), so this one starts as a working autoencoder instead:
+    latent channels 0-2 are the RGB mean of each 4x4 pixel block (frame 0 from frame 0, latent
+    frame ``k`` from frame ``4k``), channel 3 their mean (so no channel is constant), and the
+    decoder repeats each block's colour (frames ``4k-3 .. 4k`` show latent frame ``k``). Every
+    residual branch and attention output starts at zero, so training (``pretrain_generator``)
+    refines a faithful decoder rather than discovering one. Spatial factor 4 (Wan's is 8) keeps a
+    64x64 clip's square of side ~21 px five latent pixels wide; temporal factor 4, as Wan.
+
+    The RMS norms before each head would make the map nonlinear; a constant channel of
+    ``_NORM_ANCHOR`` fixes their denominator, and each colour travels as the pair ``(+c, -c)``,
+    because ``silu(y) - silu(-y) = y`` exactly.
+
+    Returns:
+        The VAE, ``z_dim`` 4, ``latents_mean`` 0 and ``latents_std`` 1 until pretraining sets them.
+    """
+    vae = AutoencoderKLWan(
+        base_dim=8,
+        z_dim=_LATENT_CHANNELS,
+        dim_mult=[1, 1, 1],
+        num_res_blocks=1,
+        temperal_downsample=[True, True],
+        latents_mean=[0.0] * _LATENT_CHANNELS,
+        latents_std=[1.0] * _LATENT_CHANNELS,
+        scale_factor_spatial=4,
+        scale_factor_temporal=4,
+    )
+    width = vae.config.base_dim
+    for module in vae.modules():
+        if isinstance(module, WanResidualBlock):
+            nn.init.zeros_(module.conv2.weight)
+            nn.init.zeros_(module.conv2.bias)
+        elif isinstance(module, WanAttentionBlock):
+            nn.init.zeros_(module.proj.weight)
+            nn.init.zeros_(module.proj.bias)
+    signed = [(c, c, 1.0) for c in range(3)] + [(c + 3, c, -1.0) for c in range(3)]
+    anchor = 6  # the constant channel, after the three (+c, -c) pairs
+    # The anchor enters only just before each head: weights reading it would otherwise swing the
+    # colours by anchor x learning rate on the first optimiser step.
+    encoder, decoder = vae.encoder, vae.decoder
+    _set_identity(encoder.conv_in, signed, (2, 1, 1))  # (out, in, time, h, w); time 2 = current
+    for block in encoder.down_blocks:
+        if isinstance(block, WanResample):  # 2x2 mean in space, the last frame of each pair in time
+            _set_identity(block.resample[1], [], (0, 0))
+            block.resample[1].weight.data[range(width), range(width), :2, :2] = 0.25
+            _set_identity(block.time_conv, [(c, c, 1.0) for c in range(width)], (2, 0, 0))
+    encoder.mid_block.resnets[-1].conv2.bias.data[anchor] = _NORM_ANCHOR
+    head = [(c, c, 1.0) for c in range(3)] + [(c, c + 3, -1.0) for c in range(3)]
+    luma = [(3, c, 1 / 3) for c in range(3)] + [(3, c + 3, -1 / 3) for c in range(3)]
+    for norm in (encoder.norm_out, decoder.norm_out):
+        norm.gamma.data.zero_()
+        norm.gamma.data[:anchor] = _NORM_ANCHOR / width**0.5  # the anchor itself leaves as 0
+    _set_identity(encoder.conv_out, head + luma, (2, 1, 1))
+    encoder.conv_out.bias.data[_LATENT_CHANNELS:] = -20.0  # log-variance: a sharp posterior
+    _set_identity(vae.quant_conv, [(c, c, 1.0) for c in range(2 * _LATENT_CHANNELS)], (0, 0, 0))
+    _set_identity(vae.post_quant_conv, [(c, c, 1.0) for c in range(_LATENT_CHANNELS)], (0, 0, 0))
+    _set_identity(decoder.conv_in, [(c, c, 1.0) for c in range(3)], (2, 1, 1))
+    for block in decoder.up_blocks:
+        shortcut = block.resnets[0].conv_shortcut
+        if block is decoder.up_blocks[-1]:
+            _set_identity(shortcut, signed, (0, 0, 0))
+            shortcut.bias.data[anchor] = _NORM_ANCHOR
+        elif not isinstance(shortcut, nn.Identity):
+            _set_identity(shortcut, [(c, c, 1.0) for c in range(3)], (0, 0, 0))
+        for upsampler in block.upsamplers or []:  # nearest 2x in space, each frame twice in time
+            _set_identity(upsampler.resample[1], [(c, c, 1.0) for c in range(3)], (1, 1))
+            repeat = [(half * width + c, c, 1.0) for half in range(2) for c in range(3)]
+            _set_identity(upsampler.time_conv, repeat, (2, 0, 0))
+    _set_identity(decoder.conv_out, head, (2, 1, 1))
+    return vae
 
 
 def train_word_tokenizer(
@@ -83,13 +181,18 @@ def build_tiny_wan(
     seed: int = 0,
     *,
     scheduler: Literal["unipc", "flow_match_euler"] = "unipc",
-    num_layers: int = 2,
+    num_layers: int = 4,
     num_heads: int = 2,
-    head_dim: int = 12,
+    head_dim: int = 64,
+    patch_size: int = 4,
 ) -> Path:
     """Save a tiny flow-matching Wan pipeline (WanTransformer3DModel + AutoencoderKLWan + UMT5).
 
-    Clips must have ``4k + 1`` frames and a height and width divisible by 16.
+    The transformer and text encoder are random; the VAE starts as an exact 4x4 average-pooling
+    autoencoder (see ``_average_pooling_wan_vae``), so it decodes faithfully from the start and
+    ``pretrain_generator`` can turn the whole into a generator of its training clips.
+    Clips must have ``4k + 1`` frames and a height and width divisible by 16 (the pipeline's
+    check) and by 4 x ``patch_size``.
 
     Args:
         path: output folder (created).
@@ -98,7 +201,10 @@ def build_tiny_wan(
             ``flow_match_euler`` (FlowMatchEulerDiscreteScheduler, shift 3).
         num_layers: transformer blocks.
         num_heads: attention heads per block.
-        head_dim: channels per head.
+        head_dim: channels per head (Wan splits them over time, height and width rotary
+            frequencies: 64 gives each spatial axis ten frequencies).
+        patch_size: latent pixels per token along height and width (Wan uses 2 with a VAE of
+            stride 8; this VAE has stride 4, and 4 lets one token see a 16x16-pixel region).
 
     Returns:
         The folder, loadable with ``WanPipeline.from_pretrained``.
@@ -119,17 +225,9 @@ def build_tiny_wan(
             decoder_start_token_id=tokenizer.pad_token_id,
         )
     )
-    vae = AutoencoderKLWan(
-        base_dim=8,
-        z_dim=_LATENT_CHANNELS,
-        dim_mult=[1, 1, 1, 1],
-        num_res_blocks=1,
-        temperal_downsample=[False, True, True],
-        latents_mean=[0.0] * _LATENT_CHANNELS,
-        latents_std=[1.0] * _LATENT_CHANNELS,
-    )
+    vae = _average_pooling_wan_vae()
     transformer = WanTransformer3DModel(
-        patch_size=(1, 2, 2),
+        patch_size=(1, patch_size, patch_size),
         num_attention_heads=num_heads,
         attention_head_dim=head_dim,
         in_channels=_LATENT_CHANNELS,
