@@ -1,11 +1,15 @@
 """An independent check of what stage 3's DPO did to the generator: a quality statistic of its
 samples computed from the pixels, never by the judge.
 
-The statistic is the exposure error of a clip, ``|mean brightness - 128| / 128`` over all its
-frames and channels (0: mid-grey on average; 1: black or white): exposure is damage of the
-synthetic world (:mod:`vqi_video.synthetic`) a generator trained on it reproduces, and a
-viewer's "too dark" / "too bright". The direction the judge prefers is read from its own
-verdicts: whether its round-0 winners have a lower or a higher statistic than their losers.
+The statistic is the exposure error of a clip: how far its mean brightness (over all frames,
+pixels and channels) lies from the clean synthetic world's, ``CLEAN_BRIGHTNESS`` of
+:mod:`vqi_video.synthetic` (91.4 levels, not mid-grey: clean clips are darker than 128), scaled
+to [0, 1] on each side: 0 at the clean level, 1 at black or at white. Exposure damage of severity
+``s`` gives about ``0.8 s`` (under-exposed) or ``s`` (over-exposed), so lower is better and the
+world's clean clips are the best (about 0.05, their seed-to-seed brightness). Exposure is the
+damage the tiny generator learns from the synthetic world and a viewer's "too dark" / "too
+bright". The direction the judge prefers is read from its own verdicts: whether its round-0
+winners have a lower or a higher statistic than their losers.
 """
 
 from __future__ import annotations
@@ -18,13 +22,21 @@ from typing import Any
 import numpy as np
 
 from vqi_video import read_frames
+from vqi_video.synthetic import CLEAN_BRIGHTNESS
 
 STATISTIC = "exposure_error"
 
 
 def exposure_error(frames: np.ndarray) -> float:
-    """``|mean - 128| / 128`` of ``(T, H, W, 3)`` uint8 frames."""
-    return abs(float(frames.mean()) - 128.0) / 128.0
+    """The exposure error of ``(T, H, W, 3)`` uint8 frames, in [0, 1] (see the module docstring).
+
+    ``(c - m) / c`` below the clean level ``c`` and ``(m - c) / (255 - c)`` above it, ``m`` the
+    frames' mean level.
+    """
+    level = float(frames.mean())
+    if level <= CLEAN_BRIGHTNESS:
+        return (CLEAN_BRIGHTNESS - level) / CLEAN_BRIGHTNESS
+    return (level - CLEAN_BRIGHTNESS) / (255.0 - CLEAN_BRIGHTNESS)
 
 
 def clip_statistic(path: Path, num_frames: int) -> float:

@@ -4,11 +4,14 @@ from pathlib import Path
 
 import pytest
 
+import defaults
 import eval as eval_app
 import infer
 import stage3
 from appconfig import load_config
 from training import StageConfig
+from vqi_video.synthetic import COLOURS
+from vqi_video.synthetic_generation import generator_prompt
 
 CONFIGS = Path(__file__).resolve().parents[1] / "apps" / "configs"
 CLASSES = {"infer": infer.InferConfig, "eval": eval_app.EvalConfig, "stage1": StageConfig, "stage2": StageConfig,
@@ -42,6 +45,17 @@ def test_stage3_configs_reach_every_package_config():
         assert config.candidates >= 2 and stage3.judge_recipe(config, path).grpo["num_generations"] >= 2
     paper = load_config(stage3.Stage3Config, CONFIGS / "stage3" / "qwen2.5-vl-7b.yaml", [])
     assert (paper.candidates, paper.both_orders, paper.dpo["beta"]) == (10, False, 5000.0)
+
+
+def test_stage3_tiny_samples_the_tiny_generator_as_it_was_trained():
+    """Clip shape, prompt length and prompts of the tiny stage 3 are those of the generator's pre-training."""
+    config = load_config(stage3.Stage3Config, CONFIGS / "stage3" / "tiny.yaml", [])
+    g = config.generator
+    assert g.model is None  # the tiny default, apps/defaults.py
+    assert (g.num_frames, g.height, g.width) == (defaults.GENERATOR_FRAMES, defaults.GENERATOR_SIZE, defaults.GENERATOR_SIZE)
+    assert g.max_sequence_length == defaults.GENERATOR_SEQUENCE_LENGTH
+    assert stage3.dpo_config(config, Path("generator"), Path("out")).max_sequence_length == g.max_sequence_length
+    assert sorted(config.prompts) == sorted(generator_prompt(colour) for colour in COLOURS)
 
 
 def test_overrides_convert_types_and_reject_unknown_keys():

@@ -10,6 +10,7 @@ import pytest
 
 from vqi_video import read_video
 from vqi_video.synthetic import (
+    CLEAN_BRIGHTNESS,
     SPATIAL_KINDS,
     TEMPORAL_KINDS,
     Degradation,
@@ -61,6 +62,20 @@ def test_clean_clip_is_deterministic_and_moves_smoothly():
     steps = np.abs(np.diff(a.astype(int), axis=0)).mean(axis=(1, 2, 3))
     assert (steps > 0).all() and steps.max() < 4 * np.median(steps)  # no jumps in a clean clip
     assert colour_of(7) in ("blue", "green", "red", "yellow")
+
+
+@pytest.mark.parametrize("size", [64, 112])
+def test_clean_brightness_is_the_clean_clips_mean_level(size):
+    clips = [clean_frames(seed, frames=5, size=size) for seed in range(200)]
+    levels = np.array([clip.mean() for clip in clips])
+    assert levels.mean() == pytest.approx(CLEAN_BRIGHTNESS, abs=1.0)
+
+    def distance(damage: Degradation) -> float:
+        return float(np.mean([abs(degrade(c, damage).mean() - CLEAN_BRIGHTNESS) for c in clips[:40]]))
+
+    # Exposure damage of either sign takes clips away from it (mean distances about 6, 24 and 46 levels).
+    assert distance(Degradation(exposure=-0.3)) > 2 * distance(Degradation())
+    assert distance(Degradation(exposure=0.3)) > 2 * distance(Degradation())
 
 
 def test_each_damage_does_what_it_says():
