@@ -38,11 +38,12 @@ import torch
 
 from vqi_video import IMAGE_BACKEND, Clip, build_inputs, user_message
 from vqi_video.synthetic import COLOURS, clean_frames, degrade, random_degradation
+from vqi_video.synthetic_generation import generator_prompt
 from vqi_video.synthetic_tasks import QUESTIONS as WORLD_QUESTIONS
 
 from .tasks import DIMENSIONS, REASONING_SUFFIX, TASKS, Task
 
-PROMPTS = tuple(f"a {c} square gliding over a soft gradient" for c in sorted(COLOURS))
+PROMPTS = tuple(generator_prompt(c) for c in sorted(COLOURS))
 QUESTIONS = tuple(WORLD_QUESTIONS)
 #: Content questions, one per answer form, answered from the pixels (mean brightness).
 CONTENT = {

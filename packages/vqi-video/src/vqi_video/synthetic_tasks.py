@@ -24,6 +24,7 @@ import numpy as np
 
 from .synthetic import COLOURS, SPATIAL_KINDS, TEMPORAL_KINDS, Degradation, clean_frames, colour_of, damage_of
 from .synthetic import degrade, quality_score, write_clip, write_image
+from .synthetic_generation import generator_prompt
 
 TASKS = ("image_score", "video_score", "aigc_score", "compare", "vqa")
 KINDS = SPATIAL_KINDS + TEMPORAL_KINDS
@@ -44,7 +45,7 @@ def _prompt(seed: int, truthful: bool) -> str:
     colour = colour_of(seed)
     if not truthful:
         colour = sorted(set(COLOURS) - {colour})[seed % (len(COLOURS) - 1)]
-    return f"a {colour} square gliding over a soft gradient"
+    return generator_prompt(colour)
 
 
 def _damage(rng: np.random.Generator, kinds: tuple[str, ...]) -> tuple[str, Degradation]:
