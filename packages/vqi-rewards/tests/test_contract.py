@@ -1,7 +1,9 @@
 """The trl reward contract: keyword columns, chat completions, task routing, pickling, names."""
 
 import pickle
+import tomllib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -168,7 +170,8 @@ def test_plain_rewards_are_named_and_picklable() -> None:
 
 
 def test_public_api() -> None:
-    assert vqi_rewards.__version__ == "0.1.0"
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert vqi_rewards.__version__ == pyproject["project"]["version"]
     assert sorted(vqi_rewards.__all__) == sorted(
         [
             "ParsedCompletion",

@@ -1,5 +1,7 @@
 """Parsers: completion structure, numbers, per-dimension scores, choices, and malformed text."""
 
+import time
+
 import pytest
 
 from vqi_rewards import ParsedCompletion, parse_choice, parse_completion, parse_score, parse_scores
@@ -154,3 +156,48 @@ def test_parse_scores_edge_cases(answer: str, expected: dict[str, float] | None)
 )
 def test_parse_choice(answer: str, expected: str | None) -> None:
     assert parse_choice(answer) == expected
+
+
+# Adversarial answer text: long runs that a backtracking pattern would retry from every position.
+ADVERSARIAL = {
+    "word run": "a",
+    "hyphenated run": "x-",
+    "spaced words": "spatial ",
+    "near pairs": "spatial: x, ",
+    "pairs": "spatial: 1, ",
+    "open quotes": '"a',
+    "mixed quotes": "'a\"b",
+    "unclosed tags": "<answer><think>",
+    "tag-like": "< / answer ",
+    "video mentions": "video ",
+}
+PARSERS = {
+    "parse_completion": lambda text: parse_completion(f"<think>{text}</think><answer>{text}</answer>"),
+    "parse_score": parse_score,
+    "parse_scores": parse_scores,
+    "parse_choice": parse_choice,
+}
+
+
+def _seconds(parse, text: str) -> float:
+    """The best of three timings of ``parse(text)``."""
+    timings = []
+    for _ in range(3):
+        start = time.perf_counter()
+        parse(text)
+        timings.append(time.perf_counter() - start)
+    return min(timings)
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+@pytest.mark.parametrize("case", ADVERSARIAL)
+def test_parsers_run_in_linear_time(parser: str, case: str) -> None:
+    """Ten times the text costs about ten times the time: a quadratic parser costs about a hundred.
+
+    The bound is 25x the 100 kB time (floored at 1 ms, below which timings are noise), which a
+    linear parser meets with room to spare and a quadratic one (100x) does not.
+    """
+    unit = ADVERSARIAL[case]
+    small, large = unit * (100_000 // len(unit)), unit * (1_000_000 // len(unit))
+    parse = PARSERS[parser]
+    assert _seconds(parse, large) <= 25 * max(_seconds(parse, small), 1e-3)

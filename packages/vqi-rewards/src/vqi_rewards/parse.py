@@ -16,8 +16,10 @@ from vqi_rewards.tags import ANSWER, THINK, last_block
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 # The lookbehind keeps digits that are part of a word or a version out: "LGVQ2", "v2.1".
 _FIRST_NUMBER = re.compile(rf"(?<![\w.]){_NUMBER}")
+# An unquoted name starts where a name cannot continue (the lookbehind): without it, a long run of
+# name characters would be tried from every one of its positions, which is quadratic.
 _SCORE_PAIR = re.compile(
-    rf"""(?:"([^"\n]+)"|'([^'\n]+)'|([A-Za-z_][\w-]*))\s*[:=]\s*["']?({_NUMBER})"""
+    rf"""(?:"([^"\n]+)"|'([^'\n]+)'|(?<![\w-])([A-Za-z_][\w-]*))\s*[:=]\s*["']?({_NUMBER})"""
 )
 # Decoration a model puts around a bare choice: quotes, markdown emphasis, brackets, a full stop.
 _CHOICE_EDGES = " \t\r\n\"'`*_.,;:!?()[]{}"
