@@ -9,9 +9,11 @@ what the apps save beside their outputs.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import re
 import sys
+import tempfile
 import types
 import typing
 from pathlib import Path
@@ -30,54 +32,103 @@ def _scalar(text: str) -> Any:
             return cast(text)
         except ValueError:
             pass
-    return yaml.safe_load(text)
+    return _yaml(text, "")
+
+
+def _yaml(text: str, key: str) -> Any:
+    """``text`` read as YAML; a syntax error names the key it was given for."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        where = getattr(err, "problem", None) or "not valid YAML"
+        raise ValueError(f"{where} in the value {text!r} ({key or 'an override'}): write it as YAML, "
+                         "e.g. key={a: 1, b: 2} for a mapping or key=[1, 2] for a list") from None
 
 
 def _convert(value: Any, kind: Any, key: str) -> Any:
     """Convert a YAML or command-line value to a field's declared type."""
     origin = typing.get_origin(kind)
+    if origin is typing.Annotated:
+        base, *extras = typing.get_args(kind)
+        sections = [e for e in extras if dataclasses.is_dataclass(e)]
+        return _section(value, sections[0], key) if sections else _convert(value, base, key)
     if origin in (typing.Union, types.UnionType):
         options = [k for k in typing.get_args(kind) if k is not type(None)]
         if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
             return None
-        return _convert(value, options[0], key)
+        errors = []
+        for option in options:  # the first type the value converts to, as a type checker reads the union
+            try:
+                return _convert(value, option, key)
+            except ValueError as err:
+                errors.append(err)
+        raise errors[0]
     if kind is Any:
         return _scalar(value) if isinstance(value, str) else value
     if origin is dict:
         if isinstance(value, str):  # a mapping written inline on the command line: key={a: 1, b: 2}
-            value = yaml.safe_load(value)
+            value = _yaml(value, key)
         if not isinstance(value, dict):
-            raise ValueError(f"{key}: expected a mapping, got {value!r}")
+            raise ValueError(f"expected a mapping, got {value!r} ({key}): write it as {{a: 1, b: 2}}")
         value_kind = typing.get_args(kind)[1] if typing.get_args(kind) else Any
         return {k: _convert(v, value_kind, f"{key}.{k}") for k, v in value.items()}
     if dataclasses.is_dataclass(kind):
         if not isinstance(value, dict):
-            raise ValueError(f"{key}: expected a mapping for {kind.__name__}, got {value!r}")
+            raise ValueError(f"expected a mapping of {kind.__name__} keys, got {value!r} ({key}): write it as {{a: 1, b: 2}}")
         return build(kind, value, prefix=f"{key}.")
     if origin in (list, tuple):
-        items = yaml.safe_load(value) if isinstance(value, str) else value
+        items = _yaml(value, key) if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)):
+            raise ValueError(f"expected a list, got {value!r} ({key}): write it as [a, b]")
         args = typing.get_args(kind)
         converted = [_convert(v, args[0] if args else Any, key) for v in items]
         return tuple(converted) if origin is tuple else converted
     if kind is bool and isinstance(value, str):
         if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-            raise ValueError(f"{key}: expected true or false, got {value!r}")
+            raise ValueError(f"expected true or false, got {value!r} ({key}): give true or false")
         return value.lower() in ("true", "1", "yes")
     if kind in (int, float, str) and not isinstance(value, kind):
+        if isinstance(value, (dict, list, tuple)) or (kind is int and isinstance(value, float) and not value.is_integer()):
+            raise ValueError(f"expected {kind.__name__}, got {value!r} ({key}): give a single {kind.__name__}")
         try:
             return kind(value)
-        except ValueError:
-            raise ValueError(f"{key}: expected {kind.__name__}, got {value!r}") from None
+        except (TypeError, ValueError):
+            raise ValueError(f"expected {kind.__name__}, got {value!r} ({key}): give a single {kind.__name__}") from None
     return value
+
+
+def _section(value: Any, cls: type, key: str) -> dict[str, Any]:
+    """A config section holding keyword arguments of a package's config dataclass ``cls``: the keys
+    it sets, each checked against ``cls``'s fields and converted to the field's type.
+
+    The dataclass itself is built where the section is used (e.g. ``VideoGRPOConfig`` checks the
+    devices it will run on), so a config can be read and checked on any machine.
+    """
+    if isinstance(value, str):
+        value = _yaml(value, key)
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a mapping of {cls.__name__} keys, got {value!r} ({key}): write it as {{a: 1, b: 2}}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls) if f.init}
+    out = {}
+    for name, item in value.items():
+        if name not in names:
+            close = difflib.get_close_matches(str(name), sorted(names), n=1)
+            hint = f"did you mean {key}.{close[0]}?" if close else f"see {cls.__name__}'s fields for the known ones"
+            raise ValueError(f"unknown config key ({key}.{name}): {hint}")
+        out[name] = _convert(item, hints[name], f"{key}.{name}")
+    return out
 
 
 def build(cls: type[T], values: dict[str, Any], prefix: str = "") -> T:
     """Build dataclass ``cls`` from a mapping, converting types and rejecting unknown keys."""
-    hints = typing.get_type_hints(cls)
+    hints = typing.get_type_hints(cls, include_extras=True)
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - names)
     if unknown:
-        raise ValueError(f"unknown config key(s) {[prefix + u for u in unknown]}; known: {sorted(names)}")
+        close = difflib.get_close_matches(unknown[0], sorted(names), n=1)
+        hint = f"did you mean {prefix}{close[0]}?" if close else f"the known keys here are {sorted(names)}"
+        raise ValueError(f"unknown config key ({prefix}{unknown[0]}): {hint}")
     return cls(**{k: _convert(v, hints[k], prefix + k) for k, v in values.items()})
 
 
@@ -116,14 +167,19 @@ def load_config(cls: type[T], path: str | Path | None, overrides: list[str]) -> 
     if path is not None:
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"config file {path} does not exist; see apps/configs/ for the shipped ones")
-        values = yaml.safe_load(path.read_text()) or {}
+            raise FileNotFoundError(f"config file does not exist ({path}): give one of apps/configs/ or your own YAML file")
+        try:
+            values = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark else str(path)
+            raise ValueError(f"{getattr(err, 'problem', None) or 'not valid YAML'} ({where}): fix the YAML syntax there") from None
         if not isinstance(values, dict):
-            raise ValueError(f"{path}: a config file holds a mapping of keys to values, got {type(values).__name__}")
+            raise ValueError(f"a config file holds a mapping of keys to values, got a {type(values).__name__} ({path}): write key: value lines")
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise ValueError(f"override {item!r} is not key=value")
+            raise ValueError(f"an override must be key=value ({item!r}): e.g. grpo.max_steps=10")
         _set(values, key, value)
     return build(cls, values)
 
@@ -135,6 +191,29 @@ def save_config(config: Any, path: str | Path) -> Path:
     plain = json.loads(json.dumps(dataclasses.asdict(config), default=str))
     path.write_text(yaml.safe_dump(plain, sort_keys=False))
     return path
+
+
+def writable_folder(folder: str | Path, key: str) -> Path:
+    """Create ``folder`` (and its parents) and check that files can be written in it.
+
+    Raises:
+        ValueError: naming the folder, the config key that chose it and the fix.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        blocker = next((p for p in [folder, *folder.parents] if p.exists()), folder)
+        if not blocker.is_dir():
+            reason = f"{blocker} is a file, not a folder"
+        elif blocker == folder:
+            reason = f"{folder} is not writable ({err.strerror or err})"
+        else:
+            reason = f"cannot create folders in {blocker} ({err.strerror or err})"
+        raise ValueError(f"{reason} ({key}): set {key}= to a folder you can write") from None
+    return folder
 
 
 def run(main: Any) -> None:

@@ -9,7 +9,10 @@ Tables (see apps/evaltables.py): preference accuracy tau/diff per dataset (Table
 SRCC/KRCC/PLCC per dimension (Table 2), PLCC/SRCC per dataset (Table 3), and VQA accuracy.
 Every prediction is appended to ``<output>/predictions.jsonl`` as its batch finishes, so an
 interrupted evaluation continues where it stopped when run again with the same output folder,
-and the tables can be recomputed without the model. Missing media files are reported all
+and the tables can be recomputed without the model. A prediction is reused only by the same
+judge with the same generation settings (``<output>/judge.json``; another judge or setting is
+refused: pass ``--overwrite`` or another ``output=``) on the same media file (size and
+modification time, kept with each prediction; a replaced file is judged again). Missing media files are reported all
 together before any work starts; files that cannot be decoded are skipped and counted.
 Manifests come from vqi-judge's converters (``vqi_judge.convert``; format in its DATASETS.md).
 """
@@ -24,12 +27,12 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from appconfig import load_config, run, save_config, split_overrides
+from appconfig import load_config, run, save_config, split_overrides, writable_folder
 from defaults import synthetic_eval_set
 from evaltables import all_tables, format_table
-from judging import JudgeConfig, open_judge
+from judging import JudgeConfig, judge_identity, media_identity, open_judge
 from vqi_judge import Judge
-from vqi_judge import ManifestRow, check_media, read_manifest
+from vqi_judge import ManifestRow, check_checkpoint, check_media, read_manifest
 from vqi_video import VideoDecodeError
 
 
@@ -58,6 +61,8 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--media-root", type=Path, help="folder that relative media paths resolve against")
     parser.add_argument("--predictions", type=Path, help="compute the tables from this file, without a model")
     parser.add_argument("--config", type=Path, help="YAML config (see apps/configs/eval/)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the predictions of another judge or other settings in the output folder")
     rest, overrides = split_overrides(argv)
     return parser.parse_args(rest), overrides
 
@@ -75,9 +80,27 @@ def load_predictions(path: Path) -> dict[str, dict]:
     return preds
 
 
+def reusable(output: Path, identity: dict, overwrite: bool) -> dict[str, dict]:
+    """The predictions in ``output`` that this judge and these settings may reuse (see the module docstring)."""
+    key, predictions = output / "judge.json", output / "predictions.jsonl"
+    if key.is_file() and json.loads(key.read_text()) != identity:
+        if not overwrite:
+            raise ValueError(f"the predictions there come from another judge or other generation settings "
+                             f"(output={output}): pass --overwrite to replace them, or give another output=")
+        predictions.unlink(missing_ok=True)
+        (output / "tables.json").unlink(missing_ok=True)
+    elif not key.is_file() and predictions.is_file() and not overwrite:
+        raise ValueError(f"predictions of an unknown judge are there (output={output}): "
+                         "pass --overwrite to replace them, or give another output=")
+    elif overwrite:
+        predictions.unlink(missing_ok=True)
+    key.write_text(json.dumps(identity, indent=2))
+    return load_predictions(predictions)
+
+
 def predict(judge: Judge, rows: list[ManifestRow], done: dict[str, dict], out: Path, chunk: int) -> None:
-    """Judge the rows not in ``done``, appending each chunk's predictions to ``out``."""
-    todo = [r for r in rows if r.id not in done]
+    """Judge the rows not in ``done`` or whose media changed, appending each chunk's predictions to ``out``."""
+    todo = [r for r in rows if done.get(r.id, {}).get("media_identity") != media_identity(list(r.media))]
     with out.open("a") as sink, tqdm(total=len(rows), initial=len(rows) - len(todo), desc="eval", unit="item") as bar:
         for start in range(0, len(todo), chunk):
             records, requests, judged = [], [], []
@@ -88,9 +111,9 @@ def predict(judge: Judge, rows: list[ManifestRow], done: dict[str, dict], out: P
                     requests.append(judge.request(row.task, list(row.media), **fields))
                     judged.append(row)
                 except VideoDecodeError as err:
-                    records.append({"id": row.id, "error": str(err)})
+                    records.append({"id": row.id, "error": str(err), "media_identity": media_identity(list(row.media))})
             for row, result in zip(judged, judge.run(requests)):
-                records.append({"id": row.id, **asdict(result)})
+                records.append({"id": row.id, **asdict(result), "media_identity": media_identity(list(row.media))})
             for record in records:
                 sink.write(json.dumps(record) + "\n")
                 done[record["id"]] = record
@@ -102,6 +125,8 @@ def predict(judge: Judge, rows: list[ManifestRow], done: dict[str, dict], out: P
 def main(argv: list[str] | None = None) -> int:
     args, overrides = parse_args(sys.argv[1:] if argv is None else argv)
     config = load_config(EvalConfig, args.config, overrides)
+    if config.judge.model:
+        check_checkpoint(config.judge.model)
     if args.manifest is None:
         args.manifest = synthetic_eval_set()
     rows = read_manifest(args.manifest, media_root=args.media_root)[: config.limit]
@@ -110,9 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         preds = load_predictions(args.predictions)
     else:
         check_media(rows)
-        output.mkdir(parents=True, exist_ok=True)
+        writable_folder(output, "output")
+        preds = reusable(output, judge_identity(config.judge), args.overwrite)
         save_config(config, output / "config.yaml")
-        preds = load_predictions(output / "predictions.jsonl")
         predict(open_judge(config.judge), rows, preds, output / "predictions.jsonl", config.chunk)
     skipped = [r for r in rows if "error" in preds.get(r.id, {})]
     for row in skipped:
@@ -125,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.predictions:
         (output / "tables.json").write_text(json.dumps(tables, indent=2))
         print(f"predictions: {output / 'predictions.jsonl'}, tables: {output / 'tables.json'}")
-    return 0
+    return 1 if skipped else 0
 
 
 if __name__ == "__main__":

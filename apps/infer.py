@@ -27,7 +27,7 @@ import torch
 
 from appconfig import load_config, run, split_overrides
 from judging import JudgeConfig, open_judge
-from vqi_judge import TASKS, Judgement, check_media, read_manifest
+from vqi_judge import TASKS, Judgement, check_checkpoint, check_media, read_manifest
 from vqi_video import VideoDecodeError
 
 MEDIA_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".flv", ".ts", ".3gp", ".m4v",
@@ -78,6 +78,9 @@ def items(args: argparse.Namespace) -> list[tuple[list[Path], str | None, dict]]
             out += [([Path(m) for m in r.media], r.task, {"prompt": r.prompt, "question": r.question}) for r in rows]
             continue
         files = sorted(p for p in path.rglob("*") if p.suffix.lower() in MEDIA_SUFFIXES) if path.is_dir() else [path]
+        if not files:
+            raise FileNotFoundError(f"no video or image files in the folder ({path}): "
+                                    f"give files or folders holding {', '.join(sorted(MEDIA_SUFFIXES))}")
         for file in files:
             media = [file, Path(args.compare)] if args.compare else [file]
             out.append((media, args.task, fields))
@@ -104,10 +107,16 @@ def show(media: list[Path], result: Judgement) -> None:
 def main(argv: list[str] | None = None) -> int:
     args, overrides = parse_args(sys.argv[1:] if argv is None else argv)
     config = load_config(InferConfig, args.config, overrides + ([f"judge.model={args.model}"] if args.model else []))
+    if config.judge.model:
+        check_checkpoint(config.judge.model)
+    missing = [name for name in [*args.media, *([args.compare] if args.compare else [])] if not Path(name).exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or folder ({missing[0]}): give video or image files, folders of them or manifests")
+    todo = items(args)
     torch.manual_seed(config.seed)
     judge = open_judge(config.judge)
     requests, shown, failed = [], [], 0
-    for group, task, fields in items(args):
+    for group, task, fields in todo:
         try:
             clips = [judge.load(m) for m in group]
             requests.append(judge.request(task or default_task(clips), clips, **fields))

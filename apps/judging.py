@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
 from defaults import tiny_judge
-from vqi_judge import Judge
+from vqi_judge import Judge, is_hub_id
 
 
 @dataclass
@@ -57,3 +59,26 @@ def open_judge(config: JudgeConfig) -> Judge:
         do_sample=config.do_sample,
         temperature=config.temperature,
     )
+
+
+# Settings that change how fast predictions come, not what they are.
+_NOT_IN_IDENTITY = ("device", "batch_size")
+
+
+def judge_identity(config: JudgeConfig) -> dict[str, Any]:
+    """What determines the judge's predictions: its weights (a hub id, or each weight and config
+    file's name, size and modification time) and its generation settings."""
+    model = config.model or str(tiny_judge())
+    if is_hub_id(model):
+        weights: Any = model
+    else:
+        folder = Path(model).expanduser().resolve()
+        files = sorted(p for p in folder.iterdir() if p.suffix in (".safetensors", ".json"))
+        weights = {"folder": str(folder), "files": [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in files]}
+    settings = {k: v for k, v in asdict(config).items() if k not in ("model", *_NOT_IN_IDENTITY)}
+    return {"weights": weights, "settings": settings}
+
+
+def media_identity(paths: list[str | Path]) -> list[list[int]]:
+    """Size and modification time of each media file: a prediction is reused only for the same files."""
+    return [[Path(p).stat().st_size, Path(p).stat().st_mtime_ns] for p in paths]

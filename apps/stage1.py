@@ -42,7 +42,7 @@ def train_rows(config: StageConfig, default_counts: dict[str, int], stage: str) 
 
 
 def main(argv: list[str] | None = None) -> Path:
-    _, config = stage_config(__doc__, TINY, argv)
+    _, config = stage_config(__doc__, TINY, argv, STAGE)
     if done := finished(config, STAGE):
         return done
     rows = train_rows(config, DEFAULT_SYNTHETIC, STAGE)

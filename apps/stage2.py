@@ -12,8 +12,8 @@ two-video comparison (VisionReward's 2k pairs) and yes/no VQA (its 1k questions)
 tokens) and temporal modeling (eq. 4, α 0.3, μ 0.8) on shuffled rollouts of video tasks
 (comparisons excluded, as in the paper). Token shuffle by default (the paper); the authors'
 frame shuffle with ``grpo.temporal_mode=frames``. The tiny default uses synthetic clips with
-known frame drops, stutter, blur, noise and JPEG damage and short completions, so the length
-reward's 320-512-token window is out of its reach: it shows the plumbing, not the paper's numbers.
+known exposure, contrast, colour-cast, blur, flicker and camera-shake damage and short
+completions, with the length reward's window scaled to them (8-32 tokens, not 320-512).
 
 Starts from ``runs/<name>/stage1/final`` (the tiny default runs stage 1 first when it is missing;
 with any other config run apps/stage1.py first, or set ``model=``) and writes
@@ -35,7 +35,7 @@ DEFAULT_SYNTHETIC = {"video_score": 8, "aigc_score": 8, "compare": 8, "vqa": 8}
 
 
 def main(argv: list[str] | None = None) -> Path:
-    config_path, config = stage_config(__doc__, TINY, argv)
+    config_path, config = stage_config(__doc__, TINY, argv, STAGE)
     if done := finished(config, STAGE):
         return done
     start = config.model or config.folder("stage1") / "final"

@@ -38,12 +38,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from statistics import mean
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 
 import stage2
-from appconfig import load_config, run, save_config, split_overrides
+from appconfig import load_config, run, save_config, split_overrides, writable_folder
 from defaults import synthetic_dataset
 from generation import (
     Candidates,
@@ -65,9 +65,9 @@ from stage3report import build_report
 from training import StageConfig, is_complete, run_stage
 from vqi_diffdpo import DiffDPOConfig
 from vqi_diffdpo import PreferencePair as DPOPair
-from vqi_diffdpo import load_config as load_dpo_config
 from vqi_diffdpo import train as train_dpo
-from vqi_judge import ManifestRow, read_manifest, write_manifest
+from vqi_grpo import VideoGRPOConfig
+from vqi_judge import ManifestRow, check_checkpoint, read_manifest, write_manifest
 from vqi_tournament import PreferencePair, merge_for_judge, read_pairs, refresh, select_pairs, write_pairs
 from vqi_video import read_frames
 
@@ -107,11 +107,11 @@ class Stage3Config:
     candidates: int = 4
     both_orders: bool = True
     seed: int = 0
-    dpo: dict[str, Any] = field(default_factory=dict)
+    dpo: Annotated[dict[str, Any], DiffDPOConfig] = field(default_factory=dict)
     judge_data: str | None = None
     judge_synthetic: dict[str, int] = field(default_factory=lambda: dict(stage2.DEFAULT_SYNTHETIC))
     judge_recipe: str = "../stage2/tiny.yaml"
-    grpo: dict[str, Any] = field(default_factory=dict)
+    grpo: Annotated[dict[str, Any], VideoGRPOConfig] = field(default_factory=dict)
     report_verdicts: int = 4
 
     def folder(self) -> Path:
@@ -330,9 +330,7 @@ def dpo_config(config: Stage3Config, generator: Path, folder: Path) -> DiffDPOCo
         "model": str(generator), "output_dir": str(folder), "num_frames": g.num_frames,
         "height": g.height, "width": g.width, "max_sequence_length": g.max_sequence_length,
     }
-    # YAML text, as vqi-diffdpo parses overrides (its 1.1 reader takes ``1e-08`` for a string).
-    flow = {k: yaml.safe_dump(v, default_flow_style=True).removesuffix("\n...\n").strip() for k, v in settings.items()}
-    return load_dpo_config(None, [f"{k}={v}" for k, v in flow.items()])
+    return DiffDPOConfig(**settings)  # the section's keys and types were checked when the config was read
 
 
 def _agreement(done: list[Tournament]) -> float | None:
@@ -355,6 +353,9 @@ def main(argv: list[str] | None = None) -> Path:
     config_path = parser.parse_args(rest).config
     config = load_config(Stage3Config, config_path, overrides)
     recipe = judge_recipe(config, config_path)  # read first: a bad path fails before any work
+    if config.judge.model:
+        check_checkpoint(config.judge.model)
+    writable_folder(config.folder(), "runs")
     loop_judge = ensure_judge(config, config_path)
     loop = Loop(config, loop_judge, recipe)
     root = loop.root

@@ -13,14 +13,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from transformers import AutoModelForImageTextToText, AutoProcessor
 
-from appconfig import load_config, save_config, split_overrides
+from appconfig import load_config, save_config, split_overrides, writable_folder
 from vqi_grpo import VideoGRPOConfig, VideoGRPOTrainer
-from vqi_judge import ManifestRow, check_media, get_task
+from vqi_judge import CheckpointError, ManifestRow, check_checkpoint, check_media, get_task
 from vqi_rewards import (
     format_reward,
     make_choice_reward,
@@ -85,20 +85,40 @@ class StageConfig:
     media_root: str | None = None
     synthetic: dict[str, int] = field(default_factory=dict)
     rewards: RewardConfig = field(default_factory=RewardConfig)
-    grpo: dict[str, Any] = field(default_factory=dict)
+    grpo: Annotated[dict[str, Any], VideoGRPOConfig] = field(default_factory=dict)
 
     def folder(self, stage: str) -> Path:
         """``runs/<name>/<stage>``."""
         return Path(self.runs) / self.name / stage
 
 
-def stage_config(doc: str, tiny: Path, argv: list[str] | None) -> tuple[Path, StageConfig]:
-    """Parse a stage app's command line: ``--config`` (default ``tiny``) plus ``key=value`` overrides."""
+def stage_config(doc: str, tiny: Path, argv: list[str] | None, stage: str) -> tuple[Path, StageConfig]:
+    """Parse a stage app's command line: ``--config`` (default ``tiny``) plus ``key=value`` overrides.
+
+    Everything the config names is checked before anything is written: its keys and types, the
+    GRPO settings as transformers checks them, the starting checkpoint and the run folder.
+    """
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=tiny, help="YAML config (default: the tiny CPU one)")
     rest, overrides = split_overrides(sys.argv[1:] if argv is None else argv)
     path = parser.parse_args(rest).config
-    return path, load_config(StageConfig, path, overrides)
+    config = load_config(StageConfig, path, overrides)
+    grpo_args(config, config.folder(stage))
+    if config.model is not None:
+        check_checkpoint(config.model)
+    writable_folder(config.folder(stage), "runs")
+    return path, config
+
+
+def grpo_args(config: StageConfig, folder: Path) -> VideoGRPOConfig:
+    """The stage's ``VideoGRPOConfig``; a setting transformers refuses is an error naming the section."""
+    grpo = {"output_dir": str(folder), "report_to": [], "save_strategy": "steps", "logging_steps": 1} | config.grpo
+    if not config.rewards.temporal:
+        grpo["temporal_mode"] = "off"
+    try:
+        return VideoGRPOConfig(**grpo)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{str(err).splitlines()[0]} (grpo): change that setting in the config's grpo section") from None
 
 
 def finished(config: StageConfig, stage: str) -> Path | None:
@@ -191,6 +211,17 @@ def run_stage(
     folder = folder or config.folder(stage)
     final = folder / "final"
     check_media(rows)
+    args = grpo_args(config, folder)
+    check_checkpoint(model_path)
+    # A checkpoint is complete once the Trainer wrote its trainer_state.json (the last file it saves).
+    complete = [p for p in folder.glob("checkpoint-*") if (p / "trainer_state.json").is_file()]
+    last = max(complete, key=lambda p: int(p.name.split("-")[1]), default=None)
+    if last is not None:
+        try:
+            check_checkpoint(last)
+        except CheckpointError as err:
+            raise CheckpointError(err.path, f"cannot resume: {err.reason}",
+                                  f"delete {last} to resume from the checkpoint before it") from None
     save_config(config, folder / "config.yaml")
     accuracy = task_rewards(rows, config.rewards)
     correctness = Correctness(accuracy)
@@ -198,10 +229,6 @@ def run_stage(
     if config.rewards.length:
         length = make_length_reward(config.rewards.l_min, config.rewards.l_max, mode=config.rewards.length_mode)
         rewards.append(OfficialLength(length, correctness) if config.rewards.length_mode == "official" else length)
-    grpo = {"output_dir": str(folder), "report_to": [], "save_strategy": "steps", "logging_steps": 1} | config.grpo
-    if not config.rewards.temporal:
-        grpo["temporal_mode"] = "off"
-    args = VideoGRPOConfig(**grpo)
     model = AutoModelForImageTextToText.from_pretrained(model_path, use_safetensors=True)
     processor = AutoProcessor.from_pretrained(model_path)
     temporal = {}
@@ -213,9 +240,6 @@ def run_stage(
 
         temporal = {"correctness": correctness, "temporal_reward": bonus}
     trainer = VideoGRPOTrainer(model, processor, rewards, args, trainer_rows(rows), **temporal)
-    # A checkpoint is complete once the Trainer wrote its trainer_state.json (the last file it saves).
-    complete = [p for p in folder.glob("checkpoint-*") if (p / "trainer_state.json").is_file()]
-    last = max(complete, key=lambda p: int(p.name.split("-")[1]), default=None)
     trainer.train(resume_from_checkpoint=str(last) if last else None)
     trainer.save_model(str(final))
     processor.save_pretrained(str(final))

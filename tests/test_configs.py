@@ -63,5 +63,5 @@ def test_overrides_convert_types_and_reject_unknown_keys():
     assert (config.judge.batch_size, config.judge.do_sample, config.judge.min_pixels) == (3, True, None)
     with pytest.raises(ValueError, match="expected int"):
         load_config(infer.InferConfig, None, ["judge.batch_size=three"])
-    with pytest.raises(ValueError, match="not key=value"):
+    with pytest.raises(ValueError, match="must be key=value"):
         load_config(infer.InferConfig, None, ["=3"])

@@ -101,3 +101,31 @@ def test_tables_on_real_labels_with_synthetic_media(tmp_path, capsys, shared_med
     assert code == 0
     printed = capsys.readouterr().out
     assert "konvid1k (video_score)  6" in printed and "genai_bench_video" in printed
+
+
+def test_another_judge_setting_is_refused_then_replaced_with_overwrite(manifest, tmp_path):
+    assert run(manifest, tmp_path) == 0
+    before = (tmp_path / "predictions.jsonl").read_text()
+    with pytest.raises(ValueError, match=r"another judge or other generation settings \(output=.*\): pass --overwrite"):
+        run(manifest, tmp_path, "judge.max_new_tokens=2")
+    assert (tmp_path / "predictions.jsonl").read_text() == before  # nothing reused, nothing rewritten
+    assert "max_new_tokens: 6" in (tmp_path / "config.yaml").read_text()
+    assert run(manifest, tmp_path, "judge.max_new_tokens=2", "--overwrite") == 0
+    records = [json.loads(line) for line in (tmp_path / "predictions.jsonl").read_text().splitlines()]
+    assert len(records) == 15  # every row judged again, none kept from the 6-token judge
+    assert "max_new_tokens: 2" in (tmp_path / "config.yaml").read_text()
+    assert json.loads((tmp_path / "judge.json").read_text())["settings"]["max_new_tokens"] == 2
+
+
+def test_a_replaced_media_file_is_judged_again(tmp_path):
+    manifest = synthetic_dataset(tmp_path / "set", {"video_score": 2}, seed=7)
+    clip = tmp_path / "set" / json.loads(manifest.read_text().splitlines()[0])["media"][0]
+    good = clip.read_bytes()
+    clip.write_bytes(b"not a video")
+    output = tmp_path / "out"
+    assert run(manifest, output) == 1  # done, with the undecodable row skipped
+    clip.write_bytes(good)
+    assert run(manifest, output) == 0
+    records = [json.loads(line) for line in (output / "predictions.jsonl").read_text().splitlines()]
+    assert [("error" in r) for r in records] == [True, False, False]  # only the replaced file judged again
+    assert eval_app.load_predictions(output / "predictions.jsonl")[records[0]["id"]].get("error") is None

@@ -48,7 +48,7 @@ def test_folder_runs_every_file_and_reports_the_bad_one(media, tmp_path, capsys)
 
 
 def test_unknown_config_key_is_a_clear_error(media):
-    with pytest.raises(ValueError, match=r"unknown config key\(s\) \['judge.temprature'\]"):
+    with pytest.raises(ValueError, match=r"unknown config key \(judge.temprature\): did you mean judge.temperature\?"):
         infer.main([str(media / "sharp.mp4"), "judge.temprature=0.5"])
 
 

@@ -209,7 +209,7 @@ def test_check_media_counts_missing_files_per_dataset(tmp_path):
     assert lines[0] == "7 of 10 media files are missing:"
     assert lines[1] == f"  konvid1k: 6 of 7 missing, e.g. {', '.join(konvid_missing[:3])}, ..."
     assert lines[2] == f"  g: 1 of 2 missing, e.g. {tmp_path / 'pair_right.mp4'}"
-    assert re.fullmatch(r"Fix: pass media_root= .* or fetch the missing files\.", lines[3])
+    assert re.fullmatch(r"Fix: give the folder .*--media-root.* or fetch the missing files\.", lines[3])
     assert len(lines) == 4
 
 

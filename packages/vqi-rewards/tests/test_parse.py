@@ -201,3 +201,10 @@ def test_parsers_run_in_linear_time(parser: str, case: str) -> None:
     small, large = unit * (100_000 // len(unit)), unit * (1_000_000 // len(unit))
     parse = PARSERS[parser]
     assert _seconds(parse, large) <= 25 * max(_seconds(parse, small), 1e-3)
+
+
+@pytest.mark.parametrize("parse", [parse_score, parse_scores, parse_choice])
+@pytest.mark.parametrize("answer", [None, 3, ["A"]])
+def test_answer_parsers_refuse_what_is_not_text_with_a_type_error(parse, answer: object) -> None:
+    with pytest.raises(TypeError, match=f"answer must be a string, got {type(answer).__name__}"):
+        parse(answer)

@@ -2,6 +2,7 @@
 
 import importlib.metadata
 
+from vqi_judge.checkpoint import CheckpointError, check_checkpoint, is_hub_id
 from vqi_judge.converters import FORMATS, convert
 from vqi_judge.judge import Judge, Request
 from vqi_judge.manifest import (
@@ -20,6 +21,9 @@ from vqi_judge.tiny import build_tiny_judge
 __version__ = importlib.metadata.version("vqi-judge")
 
 __all__ = [
+    "CheckpointError",
+    "check_checkpoint",
+    "is_hub_id",
     "DIMENSIONS",
     "FORMATS",
     "REASONING_SUFFIX",

@@ -19,6 +19,7 @@ from transformers import AutoModelForImageTextToText, AutoProcessor
 
 from vqi_video import Clip, ClipBatch, PixelBudget, build_inputs, encode_clips, read_video, user_message, vision_token_ids
 
+from .checkpoint import CheckpointError, check_checkpoint
 from .results import Answer, Comparison, Judgement, Score, parse_judgement
 from .tasks import Task, get_task
 
@@ -106,10 +107,15 @@ class Judge:
             trust_remote_code: allow model code from the checkpoint (off by default).
             **settings: :class:`Judge` keyword arguments (fps, max_frames, batch_size, …).
         """
-        model = AutoModelForImageTextToText.from_pretrained(
-            path_or_id, dtype=dtype, use_safetensors=True, trust_remote_code=trust_remote_code
-        ).to(device)
-        processor = AutoProcessor.from_pretrained(path_or_id, trust_remote_code=trust_remote_code)
+        check_checkpoint(path_or_id)
+        try:
+            model = AutoModelForImageTextToText.from_pretrained(
+                path_or_id, dtype=dtype, use_safetensors=True, trust_remote_code=trust_remote_code
+            ).to(device)
+            processor = AutoProcessor.from_pretrained(path_or_id, trust_remote_code=trust_remote_code)
+        except OSError as err:  # a hub id that is unreachable or unknown, a folder without a tokenizer
+            raise CheckpointError(path_or_id, f"cannot load the judge ({str(err).splitlines()[0]})",
+                                  "give a local folder written by save_pretrained, or download the hub id first") from None
         return cls(model, processor, **settings)
 
     def load(self, media: Media) -> Clip:

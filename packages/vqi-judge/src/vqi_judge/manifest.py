@@ -120,8 +120,8 @@ class MissingMediaError(FileNotFoundError):
             shown = ", ".join(paths[:SHOWN_MISSING] + ["..."] * (len(paths) > SHOWN_MISSING))
             lines.append(f"  {dataset}: {len(paths)} of {totals[dataset]} missing, e.g. {shown}")
         lines.append(
-            "Fix: pass media_root= (read_manifest, convert) as the folder the relative paths start "
-            "from, or fetch the missing files."
+            "Fix: give the folder the relative paths start from (the apps' --media-root; "
+            "media_root= of read_manifest and convert), or fetch the missing files."
         )
         super().__init__("\n".join(lines))
 

@@ -2,7 +2,8 @@
 
 Every parser returns ``None`` for text it cannot read and never raises on a string, because a
 policy under training produces arbitrary text and an unreadable answer is a zero reward, not a
-crash.
+crash; given something other than a string, each raises ``TypeError``, as the rewards do. Each
+runs in time linear in the length of its input.
 """
 
 import math
@@ -26,6 +27,12 @@ _CHOICE_EDGES = " \t\r\n\"'`*_.,;:!?()[]{}"
 _LETTER = re.compile(r"(?:video\s*)?([ab])", re.IGNORECASE)
 _YES_NO = re.compile(r"(yes|no)\b", re.IGNORECASE)
 _VIDEO_MENTION = re.compile(r"\bvideo\s*([ab])\b", re.IGNORECASE)
+
+
+def _string(answer: object) -> str:
+    if not isinstance(answer, str):
+        raise TypeError(f"answer must be a string, got {type(answer).__name__}")
+    return answer
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,7 @@ def parse_score(answer: str) -> float | None:
     Returns:
         The score, or ``None`` if the text holds no finite number.
     """
-    match = _FIRST_NUMBER.search(answer)
+    match = _FIRST_NUMBER.search(_string(answer))
     if match is None:
         return None
     value = float(match.group())
@@ -106,7 +113,7 @@ def parse_scores(answer: str) -> dict[str, float] | None:
         Scores keyed by ``dimension_key(name)`` (lower case), or ``None`` if no pair is found.
     """
     scores: dict[str, float] = {}
-    for match in _SCORE_PAIR.finditer(answer):
+    for match in _SCORE_PAIR.finditer(_string(answer)):
         name = next(group for group in match.groups()[:3] if group is not None)
         value = float(match.group(4))
         if math.isfinite(value) and dimension_key(name):
@@ -131,7 +138,7 @@ def parse_choice(answer: str) -> str | None:
     Returns:
         ``"Video A"``, ``"Video B"``, ``"yes"`` or ``"no"``, or ``None``.
     """
-    text = answer.strip(_CHOICE_EDGES)
+    text = _string(answer).strip(_CHOICE_EDGES)
     letter = _LETTER.fullmatch(text)
     if letter is not None:
         return f"Video {letter.group(1).upper()}"

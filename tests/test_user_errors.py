@@ -1,0 +1,139 @@
+"""Bad input from the user ends with one line ``error: <what> (<where>): <fix>`` and exit code 2,
+before anything is written; never a traceback."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from vqi_judge import build_tiny_judge
+
+import infer
+import stage1
+from appconfig import run
+
+APPS = Path(__file__).resolve().parents[1] / "apps"
+
+
+def error_line(main, argv: list[str], capsys) -> str:
+    """Run an app's ``main`` as its ``__main__`` does; return the one stderr line it ends with."""
+    with pytest.raises(SystemExit) as exit_info:
+        run(lambda: main(argv))
+    assert exit_info.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines and lines[-1].startswith("error: ")
+    assert "Traceback" not in "\n".join(lines)
+    return lines[-1]
+
+
+@pytest.fixture(scope="module")
+def judge_folder(tmp_path_factory) -> Path:
+    """A tiny judge checkpoint (no format teaching: only its files matter here)."""
+    return build_tiny_judge(tmp_path_factory.mktemp("judge") / "judge", seed=0, format_steps=0)
+
+
+@pytest.fixture
+def clip(shared_media) -> Path:
+    return next((shared_media / "videos").glob("*.mp4"))
+
+
+def test_unknown_grpo_key_from_the_command_line(tmp_path):
+    """The real command line: exit code 2, one line, no traceback, and no run folder written."""
+    done = subprocess.run([sys.executable, str(APPS / "stage1.py"), f"runs={tmp_path / 'runs'}", "grpo.max_stepz=3"],
+                          capture_output=True, text=True, env=os.environ | {"OMP_NUM_THREADS": "1"})
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        "error: unknown config key (grpo.max_stepz): did you mean grpo.max_steps?")
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_wrong_type_in_the_grpo_section(tmp_path, capsys):
+    line = error_line(stage1.main, [f"runs={tmp_path}", "grpo.max_steps=abc"], capsys)
+    assert line == "error: expected int, got 'abc' (grpo.max_steps): give a single int"
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_setting_transformers_refuses_names_the_section(tmp_path, capsys):
+    line = error_line(stage1.main, [f"runs={tmp_path}", "grpo.lr_scheduler_type=sideways"], capsys)
+    assert "(grpo): change that setting" in line and "sideways" in line
+    assert not any(tmp_path.iterdir())
+
+
+def test_yaml_syntax_error_in_the_config_file(tmp_path, capsys):
+    config = tmp_path / "bad.yaml"
+    config.write_text("name: x\ngrpo:\n  max_steps: [3\n")
+    line = error_line(stage1.main, ["--config", str(config), f"runs={tmp_path / 'runs'}"], capsys)
+    assert line.startswith("error: ") and f"({config}:4)" in line and line.endswith("fix the YAML syntax there")
+
+
+def test_yaml_syntax_error_in_an_override(tmp_path, capsys):
+    line = error_line(stage1.main, [f"runs={tmp_path}", "synthetic={image_score: 4"], capsys)
+    assert "in the value '{image_score: 4' (synthetic): write it as YAML" in line
+
+
+@pytest.mark.parametrize("app", ["infer", "stage1"])
+def test_a_model_path_that_does_not_exist(app, tmp_path, clip, capsys):
+    main, argv = (infer.main, ["judge.model=/nonexistent", str(clip)]) if app == "infer" else (
+        stage1.main, ["model=/nonexistent", f"runs={tmp_path}"])
+    line = error_line(main, argv, capsys)
+    assert line.startswith("error: checkpoint folder does not exist (/nonexistent): give a folder written by")
+
+
+def test_a_checkpoint_with_pickle_weights_only(judge_folder, tmp_path, clip, capsys):
+    folder = tmp_path / "pickled"
+    shutil.copytree(judge_folder, folder)
+    (folder / "model.safetensors").unlink()
+    (folder / "pytorch_model.bin").write_bytes(b"\x80\x04not loaded")
+    line = error_line(infer.main, [f"judge.model={folder}", str(clip)], capsys)
+    assert line.startswith(f"error: only pickle weights, which are never loaded (unpickling runs code) "
+                           f"({folder / 'pytorch_model.bin'}): convert the weights to safetensors")
+
+
+def test_resuming_from_a_truncated_checkpoint(judge_folder, tmp_path, capsys):
+    checkpoint = tmp_path / "tiny" / "stage1" / "checkpoint-2"
+    shutil.copytree(judge_folder, checkpoint)
+    (checkpoint / "trainer_state.json").write_text("{}")
+    weights = checkpoint / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    line = error_line(stage1.main, [f"runs={tmp_path}", f"model={judge_folder}", "synthetic.image_score=2"], capsys)
+    assert line.startswith("error: cannot resume: weights file is incomplete or corrupt (")
+    assert line.endswith(f"({weights}): delete {checkpoint} to resume from the checkpoint before it")
+
+
+def test_runs_is_a_regular_file(tmp_path, capsys):
+    file = tmp_path / "runs"
+    file.write_text("")
+    line = error_line(stage1.main, [f"runs={file}"], capsys)
+    assert line == f"error: {file} is a file, not a folder (runs): set runs= to a folder you can write"
+
+
+def test_runs_where_no_folder_can_be_made(capsys):
+    line = error_line(stage1.main, ["runs=/proc/forbidden"], capsys)
+    assert line.startswith("error: cannot create folders in /proc (")
+    assert line.endswith("(runs): set runs= to a folder you can write")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_runs_is_read_only(tmp_path, capsys):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        line = error_line(stage1.main, [f"runs={folder}"], capsys)
+    finally:
+        folder.chmod(0o755)
+    assert line.startswith(f"error: cannot create folders in {folder} (Permission denied)")
+
+
+def test_infer_on_a_folder_without_media(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("no clips here")
+    line = error_line(infer.main, [str(tmp_path)], capsys)
+    assert line.startswith(f"error: no video or image files in the folder ({tmp_path}): give files or folders")
+
+
+def test_infer_on_a_path_that_does_not_exist(tmp_path, capsys):
+    line = error_line(infer.main, [str(tmp_path / "gone.mp4")], capsys)
+    assert line.startswith(f"error: no such file or folder ({tmp_path / 'gone.mp4'}): give video or image files")
