@@ -188,9 +188,40 @@ def save_config(config: Any, path: str | Path) -> Path:
     """Write the resolved config as YAML (and return the path)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    plain = json.loads(json.dumps(dataclasses.asdict(config), default=str))
-    path.write_text(yaml.safe_dump(plain, sort_keys=False))
+    path.write_text(yaml.safe_dump(_plain(config), sort_keys=False))
     return path
+
+
+def _plain(config: Any) -> Any:
+    """``config`` as plain YAML data (what ``save_config`` writes)."""
+    return json.loads(json.dumps(dataclasses.asdict(config), default=str))
+
+
+def _changed(before: Any, after: Any, prefix: str = "") -> list[str]:
+    """Dotted keys whose values differ between two plain configs."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        return [k for key in sorted(set(before) | set(after), key=str)
+                for k in _changed(before.get(key), after.get(key), f"{prefix}{key}.")]
+    return [] if before == after else [prefix.rstrip(".")]
+
+
+def claim_folder(folder: str | Path, config: Any) -> Path:
+    """Save ``config`` as ``folder/config.yaml``, the settings of the run kept in ``folder``.
+
+    A folder already holding a run with other settings is refused (its finished steps and
+    checkpoints would otherwise be reused for settings that did not make them).
+
+    Raises:
+        ValueError: naming the folder, the first changed keys and the fix.
+    """
+    path = Path(folder) / "config.yaml"
+    if path.is_file():
+        changed = _changed(yaml.safe_load(path.read_text()), _plain(config))
+        if changed:
+            shown = ", ".join(changed[:3]) + (", ..." if len(changed) > 3 else "")
+            raise ValueError(f"the run there was made with other settings ({shown} differ) ({folder}): "
+                             f"give another name=, or delete {folder} to start it again")
+    return save_config(config, path)
 
 
 def writable_folder(folder: str | Path, key: str) -> Path:

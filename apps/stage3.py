@@ -43,7 +43,7 @@ from typing import Annotated, Any
 import yaml
 
 import stage2
-from appconfig import load_config, run, save_config, split_overrides, writable_folder
+from appconfig import claim_folder, load_config, run, split_overrides, writable_folder
 from defaults import synthetic_dataset
 from generation import (
     Candidates,
@@ -359,7 +359,7 @@ def main(argv: list[str] | None = None) -> Path:
     loop_judge = ensure_judge(config, config_path)
     loop = Loop(config, loop_judge, recipe)
     root = loop.root
-    save_config(config, root / "config.yaml")
+    claim_folder(root, config)
     g0 = generator_path(config.generator)
     d0 = loop_judge
     r0, r1, fin = root / "round_0", root / "round_1", root / "final"

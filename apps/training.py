@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import yaml
 from transformers import AutoModelForImageTextToText, AutoProcessor
 
-from appconfig import load_config, save_config, split_overrides, writable_folder
+from appconfig import claim_folder, load_config, split_overrides, writable_folder
 from vqi_grpo import VideoGRPOConfig, VideoGRPOTrainer
 from vqi_judge import CheckpointError, ManifestRow, check_checkpoint, check_media, get_task
 from vqi_rewards import (
@@ -107,6 +107,7 @@ def stage_config(doc: str, tiny: Path, argv: list[str] | None, stage: str) -> tu
     if config.model is not None:
         check_checkpoint(config.model)
     writable_folder(config.folder(stage), "runs")
+    claim_folder(config.folder(stage), config)
     return path, config
 
 
@@ -222,7 +223,7 @@ def run_stage(
         except CheckpointError as err:
             raise CheckpointError(err.path, f"cannot resume: {err.reason}",
                                   f"delete {last} to resume from the checkpoint before it") from None
-    save_config(config, folder / "config.yaml")
+    claim_folder(folder, config)
     accuracy = task_rewards(rows, config.rewards)
     correctness = Correctness(accuracy)
     rewards: list[Callable] = [format_reward, *accuracy.values()]

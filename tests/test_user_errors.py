@@ -12,7 +12,8 @@ from vqi_judge import build_tiny_judge
 
 import infer
 import stage1
-from appconfig import run
+from appconfig import claim_folder, load_config, run
+from training import StageConfig
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
 
@@ -137,3 +138,16 @@ def test_infer_on_a_folder_without_media(tmp_path, capsys):
 def test_infer_on_a_path_that_does_not_exist(tmp_path, capsys):
     line = error_line(infer.main, [str(tmp_path / "gone.mp4")], capsys)
     assert line.startswith(f"error: no such file or folder ({tmp_path / 'gone.mp4'}): give video or image files")
+
+
+def test_a_run_folder_made_with_other_settings_is_refused(tmp_path, capsys):
+    """Its finished stage or checkpoints would otherwise be reused for settings that did not make them."""
+    folder = tmp_path / "tiny" / "stage1"
+    earlier = load_config(StageConfig, APPS / "configs" / "stage1" / "tiny.yaml", [f"runs={tmp_path}", "grpo.max_steps=7"])
+    claim_folder(folder, earlier)
+    saved = (folder / "config.yaml").read_text()
+    line = error_line(stage1.main, [f"runs={tmp_path}"], capsys)
+    assert line == (f"error: the run there was made with other settings (grpo.max_steps differ) ({folder}): "
+                    f"give another name=, or delete {folder} to start it again")
+    assert (folder / "config.yaml").read_text() == saved
+    claim_folder(folder, earlier)  # the same settings again: accepted
