@@ -29,7 +29,7 @@ def test_stage2_default_runs_stage1_first_then_skips_finished_stages(tmp_path, c
     assert judge.model.config.model_type == "qwen2_5_vl"
     # Finished stages are not trained again.
     assert stage1.main([f"runs={tmp_path}"]) == first
-    assert stage2.main([f"runs={tmp_path}"]) == second
+    assert stage2.main(short) == second
     out = capsys.readouterr().out
     assert "stage1 already complete" in out and "stage2 already complete" in out
 
