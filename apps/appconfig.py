@@ -224,6 +224,25 @@ def claim_folder(folder: str | Path, config: Any) -> Path:
     return save_config(config, path)
 
 
+def claim_inputs(folder: str | Path, inputs: dict[str, Any]) -> None:
+    """Save what a run in ``folder`` starts from (``inputs.json``: e.g. the identity of each starting
+    model); refuse a folder whose run started from something else, whose steps it would reuse.
+
+    Raises:
+        ValueError: naming the folder, the inputs that changed and the fix.
+    """
+    path = Path(folder) / "inputs.json"
+    plain = json.loads(json.dumps(inputs, default=str))
+    if path.is_file():
+        changed = _changed(json.loads(path.read_text()), plain)
+        if changed:
+            names = ", ".join(sorted({c.split(".")[0] for c in changed}))
+            raise ValueError(f"the run there started from another {names} ({folder}): "
+                             f"give another name=, or delete {folder} to start it again")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(plain, indent=2))
+
+
 def writable_folder(folder: str | Path, key: str) -> Path:
     """Create ``folder`` (and its parents) and check that files can be written in it.
 

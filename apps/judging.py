@@ -68,15 +68,19 @@ _NOT_IN_IDENTITY = ("device", "batch_size")
 def judge_identity(config: JudgeConfig) -> dict[str, Any]:
     """What determines the judge's predictions: its weights (a hub id, or each weight and config
     file's name, size and modification time) and its generation settings."""
-    model = config.model or str(tiny_judge())
-    if is_hub_id(model):
-        weights: Any = model
-    else:
-        folder = Path(model).expanduser().resolve()
-        files = sorted(p for p in folder.iterdir() if p.suffix in (".safetensors", ".json"))
-        weights = {"folder": str(folder), "files": [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in files]}
     settings = {k: v for k, v in asdict(config).items() if k not in ("model", *_NOT_IN_IDENTITY)}
-    return {"weights": weights, "settings": settings}
+    return {"weights": model_identity(config.model or tiny_judge()), "settings": settings}
+
+
+def model_identity(model: str | Path) -> Any:
+    """Which weights a model folder holds: each weight and config file's path in the folder, size
+    and modification time (a rewritten file changes it); a hub id stands for itself."""
+    if is_hub_id(model):
+        return str(model)
+    folder = Path(model).expanduser().resolve()
+    files = sorted(p for p in folder.rglob("*") if p.suffix in (".safetensors", ".json") and p.is_file())
+    stats = [[str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns] for p in files]
+    return {"folder": str(folder), "files": stats}
 
 
 def media_identity(paths: list[str | Path]) -> list[list[int]]:

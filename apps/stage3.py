@@ -43,7 +43,7 @@ from typing import Annotated, Any
 import yaml
 
 import stage2
-from appconfig import claim_folder, load_config, run, split_overrides, writable_folder
+from appconfig import claim_folder, claim_inputs, load_config, run, split_overrides, writable_folder
 from defaults import synthetic_dataset
 from generation import (
     Candidates,
@@ -60,7 +60,7 @@ from generation import (
 )
 from generatorquality import generator_quality
 from heldout import format_curve, learning_curve
-from judging import JudgeConfig, open_judge
+from judging import JudgeConfig, model_identity, open_judge
 from stage3report import build_report
 from training import StageConfig, is_complete, run_stage
 from vqi_diffdpo import DiffDPOConfig
@@ -362,6 +362,7 @@ def main(argv: list[str] | None = None) -> Path:
     claim_folder(root, config)
     g0 = generator_path(config.generator)
     d0 = loop_judge
+    claim_inputs(root, {"judge": model_identity(d0), "generator": model_identity(g0)})
     r0, r1, fin = root / "round_0", root / "round_1", root / "final"
 
     summary: dict[str, Any] = {}

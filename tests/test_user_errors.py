@@ -12,7 +12,8 @@ from vqi_judge import build_tiny_judge
 
 import infer
 import stage1
-from appconfig import claim_folder, load_config, run
+from appconfig import claim_folder, claim_inputs, load_config, run
+from judging import model_identity
 from training import StageConfig
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
@@ -151,3 +152,16 @@ def test_a_run_folder_made_with_other_settings_is_refused(tmp_path, capsys):
                     f"give another name=, or delete {folder} to start it again")
     assert (folder / "config.yaml").read_text() == saved
     claim_folder(folder, earlier)  # the same settings again: accepted
+
+
+def test_a_run_folder_that_started_from_other_models_is_refused(judge_folder, tmp_path, capsys):
+    """Stage 3's steps are reused only while its starting judge and generator are the ones they came from."""
+    judge = tmp_path / "judge"
+    shutil.copytree(judge_folder, judge)
+    inputs = lambda: {"judge": model_identity(judge), "generator": "org/generator"}
+    claim_inputs(tmp_path / "run", inputs())
+    claim_inputs(tmp_path / "run", inputs())  # the same models: accepted
+    weights = judge / "model.safetensors"
+    weights.write_bytes(weights.read_bytes())  # rewritten, e.g. by retraining stage 2 in place
+    with pytest.raises(ValueError, match=r"^the run there started from another judge \(.*run\): give another name="):
+        claim_inputs(tmp_path / "run", inputs())
