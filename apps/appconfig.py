@@ -16,6 +16,7 @@ import sys
 import tempfile
 import types
 import typing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -108,28 +109,25 @@ def _section(value: Any, cls: type, key: str) -> dict[str, Any]:
         value = _yaml(value, key)
     if not isinstance(value, dict):
         raise ValueError(f"expected a mapping of {cls.__name__} keys, got {value!r} ({key}): write it as {{a: 1, b: 2}}")
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls) if f.init}
-    out = {}
-    for name, item in value.items():
-        if name not in names:
-            close = difflib.get_close_matches(str(name), sorted(names), n=1)
-            hint = f"did you mean {key}.{close[0]}?" if close else f"see {cls.__name__}'s fields for the known ones"
-            raise ValueError(f"unknown config key ({key}.{name}): {hint}")
-        out[name] = _convert(item, hints[name], f"{key}.{name}")
-    return out
+    return _fields(cls, value, f"{key}.")
+
+
+def _fields(cls: type, values: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """``values`` checked against dataclass ``cls``'s fields (an unknown key is refused, with the
+    closest known one) and converted to their types."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    names = sorted(f.name for f in dataclasses.fields(cls) if f.init)
+    unknown = sorted(set(values) - set(names), key=str)
+    if unknown:
+        close = difflib.get_close_matches(str(unknown[0]), names, n=1)
+        known = f"the known keys here are {names}" if len(names) <= 20 else f"see {cls.__name__}'s fields for the known ones"
+        raise ValueError(f"unknown config key ({prefix}{unknown[0]}): {f'did you mean {prefix}{close[0]}?' if close else known}")
+    return {k: _convert(v, hints[k], prefix + k) for k, v in values.items()}
 
 
 def build(cls: type[T], values: dict[str, Any], prefix: str = "") -> T:
     """Build dataclass ``cls`` from a mapping, converting types and rejecting unknown keys."""
-    hints = typing.get_type_hints(cls, include_extras=True)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - names)
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], sorted(names), n=1)
-        hint = f"did you mean {prefix}{close[0]}?" if close else f"the known keys here are {sorted(names)}"
-        raise ValueError(f"unknown config key ({prefix}{unknown[0]}): {hint}")
-    return cls(**{k: _convert(v, hints[k], prefix + k) for k, v in values.items()})
+    return cls(**_fields(cls, values, prefix))
 
 
 def _set(tree: dict[str, Any], dotted: str, value: str) -> None:
@@ -205,6 +203,15 @@ def _changed(before: Any, after: Any, prefix: str = "") -> list[str]:
     return [] if before == after else [prefix.rstrip(".")]
 
 
+def _refuse_changed(folder: str | Path, saved: Path, current: Any, what: Callable[[list[str]], str]) -> None:
+    """Refuse ``folder`` when the record ``saved`` there differs from ``current``; ``what`` says how."""
+    if saved.is_file():
+        changed = _changed(yaml.safe_load(saved.read_text()), current)  # YAML reads the JSON records too
+        if changed:
+            raise ValueError(f"the run there {what(changed)} ({folder}): "
+                             f"give another name=, or delete {folder} to start it again")
+
+
 def claim_folder(folder: str | Path, config: Any) -> Path:
     """Save ``config`` as ``folder/config.yaml``, the settings of the run kept in ``folder``.
 
@@ -215,12 +222,8 @@ def claim_folder(folder: str | Path, config: Any) -> Path:
         ValueError: naming the folder, the first changed keys and the fix.
     """
     path = Path(folder) / "config.yaml"
-    if path.is_file():
-        changed = _changed(yaml.safe_load(path.read_text()), _plain(config))
-        if changed:
-            shown = ", ".join(changed[:3]) + (", ..." if len(changed) > 3 else "")
-            raise ValueError(f"the run there was made with other settings ({shown} differ) ({folder}): "
-                             f"give another name=, or delete {folder} to start it again")
+    shown = lambda changed: ", ".join(changed[:3]) + (", ..." if len(changed) > 3 else "")
+    _refuse_changed(folder, path, _plain(config), lambda changed: f"was made with other settings ({shown(changed)} differ)")
     return save_config(config, path)
 
 
@@ -233,12 +236,8 @@ def claim_inputs(folder: str | Path, inputs: dict[str, Any]) -> None:
     """
     path = Path(folder) / "inputs.json"
     plain = json.loads(json.dumps(inputs, default=str))
-    if path.is_file():
-        changed = _changed(json.loads(path.read_text()), plain)
-        if changed:
-            names = ", ".join(sorted({c.split(".")[0] for c in changed}))
-            raise ValueError(f"the run there started from another {names} ({folder}): "
-                             f"give another name=, or delete {folder} to start it again")
+    names = lambda changed: ", ".join(sorted({c.split(".")[0] for c in changed}))
+    _refuse_changed(folder, path, plain, lambda changed: f"started from another {names(changed)}")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(plain, indent=2))
 

@@ -100,7 +100,8 @@ def reusable(output: Path, identity: dict, overwrite: bool) -> dict[str, dict]:
 
 def predict(judge: Judge, rows: list[ManifestRow], done: dict[str, dict], out: Path, chunk: int) -> None:
     """Judge the rows not in ``done`` or whose media changed, appending each chunk's predictions to ``out``."""
-    todo = [r for r in rows if done.get(r.id, {}).get("media_identity") != media_identity(list(r.media))]
+    media = {r.id: media_identity(list(r.media)) for r in rows}
+    todo = [r for r in rows if done.get(r.id, {}).get("media_identity") != media[r.id]]
     with out.open("a") as sink, tqdm(total=len(rows), initial=len(rows) - len(todo), desc="eval", unit="item") as bar:
         for start in range(0, len(todo), chunk):
             records, requests, judged = [], [], []
@@ -111,9 +112,9 @@ def predict(judge: Judge, rows: list[ManifestRow], done: dict[str, dict], out: P
                     requests.append(judge.request(row.task, list(row.media), **fields))
                     judged.append(row)
                 except VideoDecodeError as err:
-                    records.append({"id": row.id, "error": str(err), "media_identity": media_identity(list(row.media))})
+                    records.append({"id": row.id, "error": str(err), "media_identity": media[row.id]})
             for row, result in zip(judged, judge.run(requests)):
-                records.append({"id": row.id, **asdict(result), "media_identity": media_identity(list(row.media))})
+                records.append({"id": row.id, **asdict(result), "media_identity": media[row.id]})
             for record in records:
                 sink.write(json.dumps(record) + "\n")
                 done[record["id"]] = record
