@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from vqi_judge import build_tiny_judge
 
+import eval as eval_app
 import infer
 import stage1
 from appconfig import claim_folder, claim_inputs, load_config, run
@@ -139,6 +140,17 @@ def test_infer_on_a_folder_without_media(tmp_path, capsys):
 def test_infer_on_a_path_that_does_not_exist(tmp_path, capsys):
     line = error_line(infer.main, [str(tmp_path / "gone.mp4")], capsys)
     assert line.startswith(f"error: no such file or folder ({tmp_path / 'gone.mp4'}): give video or image files")
+
+
+def test_eval_on_a_manifest_whose_media_are_missing(tmp_path, capsys):
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text('{"id": "a", "task": "video_score", "media": ["a.mp4"], "dataset": "d", "score": 3.0, '
+                        '"score_range": [1, 5]}\n')
+    line = error_line(eval_app.main, [str(manifest), f"output={tmp_path / 'out'}"], capsys)
+    assert line == (f"error: 1 of 1 media files are missing (d: 1 of 1, e.g. {tmp_path / 'a.mp4'}): give the folder "
+                    "the relative paths start from (the apps' --media-root; media_root= of read_manifest and "
+                    "convert), or fetch the missing files")
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_run_folder_made_with_other_settings_is_refused(tmp_path, capsys):

@@ -1,13 +1,16 @@
 """Benchmark vqi-grpo against stock trl, and the two temporal shuffles against each other.
 
-    uv run tools/bench/bench_grpo.py [--steps 6]
+    uv run tools/bench/bench_grpo.py [--steps 6] [--only rollouts]
 
 1. Image task, same tiny Qwen2.5-VL, same settings (4 prompts x 4 completions, 16 new tokens,
    β 0.001): seconds per step of ``vqi_grpo.VideoGRPOTrainer`` vs trl's ``GRPOTrainer`` in the same
    run (goal: ratio <= 1.1).
 2. Video task with the temporal reward: token-group shuffle vs frame shuffle, seconds per step and
    vision-encoder passes per step (goal for tokens: one pass per step, whatever the clips).
-The first step of each run is a warm-up and not timed.
+3. Rollouts, 4 video prompts x G = 8, 16 new tokens, on the same encoded clips: one ``generate``
+   call for all prompts vs one call per prompt, generated tokens per second (goal: ratio >= 2), and
+   a check that both give the same completion ids (seeded sampling does not depend on batching).
+The first step of each run, and the first rollout of each kind, is a warm-up and not timed.
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ from pathlib import Path
 
 from datasets import Dataset
 from PIL import Image
+import torch
 from transformers import AutoModelForImageTextToText, AutoProcessor, TrainerCallback
 from trl import GRPOConfig, GRPOTrainer
 
 from vqi_grpo import VideoGRPOConfig, VideoGRPOTrainer
 from vqi_judge import build_tiny_judge, get_task
 from vqi_rewards import temporal_reward
+from vqi_video import ClipBatch
 from vqi_video.synthetic_tasks import make_synthetic_dataset
 
 COMMON = dict(per_device_train_batch_size=16, num_generations=4, max_completion_length=16, beta=0.001,
@@ -87,13 +92,52 @@ def run_trl(judge: Path, data: list[dict], steps: int) -> list[float]:
     return timer.times[1:]
 
 
+@torch.no_grad()
+def run_rollouts(judge: Path, data: list[dict], repeats: int, generations: int = 8) -> bool:
+    """Time batched vs per-prompt ``Sampler._generate`` on the same features; True if their ids agree."""
+    args = VideoGRPOConfig(output_dir=str(judge.parent / "rollouts"), temporal_mode="off", max_frames=8, fps=4.0,
+                           **(COMMON | dict(per_device_train_batch_size=len(data) * generations,
+                                            num_generations=generations, beta=0.0)))
+    model = AutoModelForImageTextToText.from_pretrained(judge).eval()
+    trainer = VideoGRPOTrainer(model, AutoProcessor.from_pretrained(judge), [parity], args, data)
+    groups = trainer._groups([row for row in data for _ in range(generations)])
+    sampler = trainer.sampler
+    batch = ClipBatch.from_clips(trainer.processor, [g.clips for g in groups])
+    features = sampler._encode(model, batch)
+    kinds = {
+        "batched": lambda: sampler._generate(model, batch, groups, features, None, 0),
+        "per-prompt": lambda: [sampler._generate(model, batch, [g], features, None, 0)[0] for g in groups],
+    }
+    ids, rates = {}, {}
+    for name, run in kinds.items():
+        ids[name] = run()  # warm-up
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+        rates[name] = sum(len(c) for group in ids[name] for c in group) / statistics.median(times)
+    print(f"rollouts, {len(groups)} prompts x G = {generations}, median of {repeats}: batched "
+          f"{rates['batched']:.0f} tok/s, per-prompt {rates['per-prompt']:.0f} tok/s, "
+          f"ratio {rates['batched'] / rates['per-prompt']:.2f} (goal >= 2)")
+    differ = [i for i, (a, b) in enumerate(zip(ids["batched"], ids["per-prompt"])) if a != b]
+    print("rollout ids: batched and per-prompt identical for every prompt" if not differ
+          else f"rollout ids: MISMATCH between batched and per-prompt in prompts {differ}")
+    return not differ
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--repeats", type=int, default=5, help="timed rollouts of each kind")
+    parser.add_argument("--only", choices=["rollouts"], help="run one section")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        judge = build_tiny_judge(root / "judge", seed=0)
+        judge = build_tiny_judge(root / "judge", seed=0, format_steps=0)
+        same = run_rollouts(judge, rows(root / "rollouts", {"video_score": 4}), args.repeats)
+        if args.only == "rollouts":
+            return 0 if same else 1
         images = rows(root / "images", {"image_score": 16})
         ours, _ = run_ours(judge, images, args.steps, temporal_mode="off")
         stock = run_trl(judge, images, args.steps)
@@ -106,7 +150,7 @@ def main() -> int:
     print(f"video step with the temporal reward: tokens {statistics.median(tokens):.3f} s, "
           f"{token_passes:.1f} vision passes/step; frames {statistics.median(frames):.3f} s, "
           f"{frame_passes:.1f} vision passes/step (4 prompts per step)")
-    return 0
+    return 0 if same else 1
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ class VideoGRPOConfig(TrainingArguments):
     max_completion_length: int = field(default=512, metadata={"help": "New tokens per completion."})
     temperature: float = field(default=1.0, metadata={"help": "Sampling temperature of rollouts."})
     top_p: float = field(default=1.0, metadata={"help": "Nucleus sampling of rollouts."})
+    top_k: int = field(default=0, metadata={"help": "Sample rollouts among the k likeliest tokens; 0: all (trl's default)."})
     beta: float = field(default=0.001, metadata={"help": "KL weight to the frozen reference (paper: 0.001)."})
     epsilon: float = field(default=0.2, metadata={"help": "Lower clip range δ of the ratio (eq. 2)."})
     epsilon_high: float | None = field(default=None, metadata={"help": "Upper clip range; None: epsilon."})

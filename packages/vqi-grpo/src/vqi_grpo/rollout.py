@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList, TopKLogitsWarper, TopPLogitsWarper
 
 from vqi_video import Clip, ClipBatch, encode_clips, group_permutation, permute_groups, shuffle_frames, user_message
 
@@ -53,6 +54,40 @@ def group_seed(base: int, step: int, index: int) -> int:
     return int(np.random.SeedSequence([base, step, index]).generate_state(1)[0])
 
 
+def row_seeds(seed: int, count: int) -> list[int]:
+    """The seeds of a prompt's ``count`` completions, from the prompt's seed."""
+    return [int(s) for s in np.random.SeedSequence(seed).generate_state(count)]
+
+
+class SeededSampling(LogitsProcessor):
+    """Sampling where every row draws from a random stream of its own.
+
+    Decoding picks the argmax of what this returns: ``logits / T`` (restricted to the top-k tokens
+    and the top-p nucleus, when set) plus Gumbel noise, which is a draw from ``softmax(logits / T)``
+    over what is left (the Gumbel-max trick). The noise of row ``i`` comes from a generator seeded with ``seeds[i]``, so a
+    completion depends on its seed and its prompt only, never on the rows batched with it: many
+    prompts share one ``generate`` call, and the rollouts stay the same under any split of the
+    batch across processes and after a resume.
+    """
+
+    def __init__(self, seeds: Sequence[int], temperature: float, top_p: float = 1.0, top_k: int = 0) -> None:
+        self.generators = [torch.Generator().manual_seed(s) for s in seeds]
+        self.temperature = temperature
+        self.filters: list[LogitsProcessor] = []
+        if top_k > 0:
+            self.filters.append(TopKLogitsWarper(top_k))
+        if top_p < 1.0:
+            self.filters.append(TopPLogitsWarper(top_p))
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        scores = scores.float() / self.temperature  # (B, V)
+        for keep in self.filters:
+            scores = keep(input_ids, scores)
+        uniform = torch.stack([torch.rand(scores.size(1), generator=g) for g in self.generators])  # (B, V)
+        gumbel = -torch.log(-torch.log(uniform.clamp(1e-20, 1.0 - 1e-7)))
+        return scores + gumbel.to(scores.device)
+
+
 class Sampler:
     """Samples completions for groups with a policy (the unwrapped model, no grad).
 
@@ -61,28 +96,43 @@ class Sampler:
         args: the trainer settings (generation length, temperature, temporal mode, …).
         suppress: token ids never to generate (vision placeholders).
         eos: token ids that end a completion.
+        pad: the padding token id.
     """
 
-    def __init__(self, processor: Any, args: VideoGRPOConfig, suppress: list[int], eos: set[int]) -> None:
+    def __init__(self, processor: Any, args: VideoGRPOConfig, suppress: list[int], eos: set[int], pad: int) -> None:
         self.processor = processor
         self.args = args
-        self.suppress = suppress
+        # Built here, not taken from the model: a released checkpoint's generation_config (e.g.
+        # Qwen2.5-VL-Instruct's top_k 1) must not leak into the rollouts, as in trl.
+        self.generation = GenerationConfig(
+            do_sample=False,  # SeededSampling samples: decoding takes its argmax
+            max_new_tokens=args.max_completion_length,
+            suppress_tokens=suppress,
+            eos_token_id=sorted(eos),
+            pad_token_id=pad,
+        )
         self.eos = eos
         self.vision_passes = 0
 
-    def _generate(self, model: Any, batch: ClipBatch, group: Group, features: Any, count: int, seed: int) -> list[list[int]]:
-        inputs = batch.inputs(self.processor, [group.conversation] * count, [group.clips] * count, features=features)
+    def _generate(
+        self, model: Any, batch: ClipBatch, groups: Sequence[Group], features: Any, count: int | None, offset: int
+    ) -> list[list[list[int]]]:
+        """One ``generate`` call for every group: ``count`` completions each (None: one per row).
+
+        Returns:
+            Per group, its completions' ids.
+        """
+        counts = [len(g.rows) if count is None else count for g in groups]
+        conversations = [g.conversation for g, n in zip(groups, counts) for _ in range(n)]
+        clips = [g.clips for g, n in zip(groups, counts) for _ in range(n)]
+        seeds = [s for g, n in zip(groups, counts) for s in row_seeds(g.seed + offset, n)]
+        inputs = batch.inputs(self.processor, conversations, clips, features=features)
         inputs = {k: v.to(model.device) if isinstance(v, torch.Tensor) else v for k, v in inputs.items()}
-        torch.manual_seed(seed)
-        out = model.generate(
-            **inputs,
-            do_sample=True,
-            temperature=self.args.temperature,
-            top_p=self.args.top_p,
-            max_new_tokens=self.args.max_completion_length,
-            suppress_tokens=self.suppress,
-        )
-        return _truncate(out[:, inputs["input_ids"].shape[1] :].cpu(), self.eos)
+        sampling = SeededSampling(seeds, self.args.temperature, self.args.top_p, self.args.top_k)
+        out = model.generate(**inputs, generation_config=self.generation, logits_processor=LogitsProcessorList([sampling]))
+        ids = _truncate(out[:, inputs["input_ids"].shape[1] :].cpu(), self.eos)
+        starts = np.cumsum([0, *counts])
+        return [ids[a:b] for a, b in zip(starts[:-1], starts[1:])]
 
     def _encode(self, model: Any, batch: ClipBatch) -> Any:
         self.vision_passes += 1
@@ -97,8 +147,8 @@ class Sampler:
         """
         batch = ClipBatch.from_clips(self.processor, [g.clips for g in groups])
         features = self._encode(model, batch)
-        for group in groups:
-            group.completions = self._generate(model, batch, group, features, len(group.rows), group.seed)
+        for group, ids in zip(groups, self._generate(model, batch, groups, features, None, 0)):
+            group.completions = ids
         temporal = [g for g in groups if self._is_temporal(g)]
         if temporal:
             self._sample_shuffled(model, batch, features, temporal)
@@ -115,16 +165,17 @@ class Sampler:
         count = self.args.temporal_generations
         if self.args.temporal_mode == "tokens":
             shuffled = self._permuted_features(batch, features, groups)
-            for group in groups:
-                group.shuffled = self._generate(model, batch, group, shuffled, count, group.seed + 1)
+            for group, ids in zip(groups, self._generate(model, batch, groups, shuffled, count, 1)):
+                group.shuffled = ids
             return
+        frames = []
         for group in groups:
             rng = np.random.default_rng(group.seed)
-            frames = Group(group.rows, [c if c.is_image else shuffle_frames(c, rng)[0] for c in group.clips], group.seed)
-            shuffled_batch = ClipBatch.from_clips(self.processor, [frames.clips])
-            group.shuffled = self._generate(
-                model, shuffled_batch, frames, self._encode(model, shuffled_batch), count, group.seed + 1
-            )
+            frames.append(Group(group.rows, [c if c.is_image else shuffle_frames(c, rng)[0] for c in group.clips], group.seed))
+        shuffled_batch = ClipBatch.from_clips(self.processor, [f.clips for f in frames])
+        encoded = self._encode(model, shuffled_batch)
+        for group, ids in zip(groups, self._generate(model, shuffled_batch, frames, encoded, count, 1)):
+            group.shuffled = ids
 
     def _permuted_features(self, batch: ClipBatch, features: Any, groups: list[Group]) -> Any:
         """The video features with every temporal group's clips shuffled (each clip on its own)."""

@@ -97,7 +97,7 @@ class VideoGRPOTrainer(Trainer):
         self.temporal_reward = temporal_reward if args.temporal_mode != "off" else None
         self.ref_model = self._reference(model) if args.beta else None
         tok = processor.tokenizer
-        self.sampler = Sampler(processor, args, vision_token_ids(tok), _eos_ids(model, tok))
+        self.sampler = Sampler(processor, args, vision_token_ids(tok), _eos_ids(model, tok), tok.pad_token_id)
         size = processor.video_processor.size
         self.budget = PixelBudget(
             min_pixels=args.min_pixels or size["shortest_edge"], max_pixels=args.max_pixels or size["longest_edge"]

@@ -115,15 +115,16 @@ class MissingMediaError(FileNotFoundError):
     def __init__(self, missing: dict[str, list[str]], totals: dict[str, int]) -> None:
         self.missing, self.totals = missing, totals
         n_missing = sum(len(paths) for paths in missing.values())
-        lines = [f"{n_missing} of {sum(totals.values())} media files are missing:"]
-        for dataset, paths in missing.items():
-            shown = ", ".join(paths[:SHOWN_MISSING] + ["..."] * (len(paths) > SHOWN_MISSING))
-            lines.append(f"  {dataset}: {len(paths)} of {totals[dataset]} missing, e.g. {shown}")
-        lines.append(
-            "Fix: give the folder the relative paths start from (the apps' --media-root; "
-            "media_root= of read_manifest and convert), or fetch the missing files."
+        where = "; ".join(
+            f"{dataset}: {len(paths)} of {totals[dataset]}, e.g. "
+            + ", ".join(paths[:SHOWN_MISSING] + ["..."] * (len(paths) > SHOWN_MISSING))
+            for dataset, paths in missing.items()
         )
-        super().__init__("\n".join(lines))
+        super().__init__(
+            f"{n_missing} of {sum(totals.values())} media files are missing ({where}): give the folder the "
+            "relative paths start from (the apps' --media-root; media_root= of read_manifest and convert), "
+            "or fetch the missing files"
+        )
 
 
 def read_manifest(path: PathLike, media_root: PathLike | None = None) -> list[ManifestRow]:
