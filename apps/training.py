@@ -20,7 +20,7 @@ from transformers import AutoModelForImageTextToText, AutoProcessor
 
 from appconfig import claim_folder, load_config, split_overrides, writable_folder
 from vqi_grpo import VideoGRPOConfig, VideoGRPOTrainer
-from vqi_judge import CheckpointError, ManifestRow, check_checkpoint, check_media, get_task
+from vqi_judge import CheckpointError, ManifestRow, check_checkpoint, check_media, get_task, read_manifest
 from vqi_rewards import (
     format_reward,
     make_choice_reward,
@@ -103,7 +103,11 @@ def stage_config(doc: str, tiny: Path, argv: list[str] | None, stage: str) -> tu
     rest, overrides = split_overrides(sys.argv[1:] if argv is None else argv)
     path = parser.parse_args(rest).config
     config = load_config(StageConfig, path, overrides)
-    grpo_args(config, config.folder(stage))
+    args = grpo_args(config, config.folder(stage))
+    if config.train:
+        args.check_prompts(len(read_manifest(config.train, media_root=config.media_root)), str(config.train))
+    elif config.synthetic:
+        args.check_prompts(sum(config.synthetic.values()), "the synthetic set (synthetic)")
     if config.model is not None:
         check_checkpoint(config.model)
     writable_folder(config.folder(stage), "runs")

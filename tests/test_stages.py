@@ -14,7 +14,7 @@ CONFIGS = Path(__file__).resolve().parents[1] / "apps" / "configs"
 
 def test_stage2_default_runs_stage1_first_then_skips_finished_stages(tmp_path, capsys):
     short = [f"runs={tmp_path}", "grpo.max_steps=2", "grpo.save_steps=1", "grpo.max_completion_length=8",
-             "synthetic.video_score=2", "synthetic.aigc_score=2", "synthetic.compare=2", "synthetic.vqa=2"]
+             "grpo.per_device_train_batch_size=8", "synthetic.video_score=2", "synthetic.aigc_score=2", "synthetic.compare=2", "synthetic.vqa=2"]
     second = stage2.main(short)  # no --config: the embedded tiny default, end to end
     first = tmp_path / "tiny" / "stage1" / "final"
     assert "running apps/stage1.py on its tiny config first" in capsys.readouterr().out

@@ -65,6 +65,15 @@ def test_a_setting_transformers_refuses_names_the_section(tmp_path, capsys):
     assert not any(tmp_path.iterdir())
 
 
+def test_fewer_prompts_than_one_step_draws(tmp_path, capsys):
+    """The tiny stage 1 draws 32 prompts a step: 8 images would train 0 steps and report success."""
+    line = error_line(stage1.main, [f"runs={tmp_path}", "synthetic={image_score: 8}"], capsys)
+    assert line == ("error: too few prompts for one optimiser step: 8 in the synthetic set (synthetic), 32 a step "
+                    "(per_device_train_batch_size 64 x gradient_accumulation_steps 1 x 1 processes / num_generations 2): "
+                    "add rows or lower per_device_train_batch_size")
+    assert not (tmp_path / "tiny").exists()
+
+
 def test_yaml_syntax_error_in_the_config_file(tmp_path, capsys):
     config = tmp_path / "bad.yaml"
     config.write_text("name: x\ngrpo:\n  max_steps: [3\n")

@@ -118,6 +118,12 @@ def test_frame_shuffle_encodes_the_shuffled_clips_again(judge_dir, tmp_path):
     assert logged(trainer, "vision_passes") == [2.0]  # one for the batch, one for all its shuffled clips
 
 
+def test_a_set_smaller_than_one_step_is_refused(judge_dir, tmp_path):
+    rows = rows_for(tmp_path / "data", {"video_score": 1})
+    with pytest.raises(ValueError, match=r"^too few prompts for one optimiser step: 1 in the training set, 2 a step"):
+        make_trainer(judge_dir, rows, tmp_path, [format_reward], per_device_train_batch_size=8)
+
+
 def test_bad_samples_are_skipped_and_counted(judge_dir, tmp_path):
     rows = rows_for(tmp_path / "data", {"video_score": 2})
     broken = tmp_path / "broken.mp4"

@@ -47,6 +47,26 @@ class VideoGRPOConfig(TrainingArguments):
     min_pixels: int | None = field(default=None, metadata={"help": "Fewest pixels per frame; None: processor's."})
     max_pixels: int | None = field(default=None, metadata={"help": "Most pixels per frame; None: processor's."})
 
+    @property
+    def prompts_per_step(self) -> int:
+        """Prompts one optimiser step draws, over every process and accumulation step."""
+        rows = self.per_device_train_batch_size * self.gradient_accumulation_steps * self.world_size
+        return rows // self.num_generations
+
+    def check_prompts(self, count: int, where: str = "the training set") -> None:
+        """Refuse a training set with fewer prompts than one step draws: it would train 0 steps.
+
+        Raises:
+            ValueError: naming the counts, the settings behind them and the fix.
+        """
+        if count < self.prompts_per_step:
+            raise ValueError(
+                f"too few prompts for one optimiser step: {count} in {where}, {self.prompts_per_step} a step "
+                f"(per_device_train_batch_size {self.per_device_train_batch_size} x gradient_accumulation_steps "
+                f"{self.gradient_accumulation_steps} x {self.world_size} processes / num_generations "
+                f"{self.num_generations}): add rows or lower per_device_train_batch_size"
+            )
+
     def __post_init__(self) -> None:
         super().__post_init__()
         # The trainer consumes whole rows (media paths, labels): no column may be dropped.

@@ -82,6 +82,7 @@ class VideoGRPOTrainer(Trainer):
     ) -> None:
         if (correctness is None) != (temporal_reward is None):
             raise ValueError("pass both correctness and temporal_reward for the temporal reward, or neither")
+        args.check_prompts(len(train_dataset))  # a smaller set would train 0 steps and say nothing
         super().__init__(
             model=model,
             args=args,
@@ -120,13 +121,12 @@ class VideoGRPOTrainer(Trainer):
 
     def _get_train_sampler(self, dataset: Any = None) -> RepeatSampler:
         args = self.args
-        rows_per_step = args.per_device_train_batch_size * args.gradient_accumulation_steps * args.world_size
         # One chunk = the prompts of one optimiser step, each repeated num_generations times; the
         # chunk repeats num_iterations times so the same rollouts are optimised μ times.
         return RepeatSampler(
             dataset if dataset is not None else self.train_dataset,
             mini_repeat_count=args.num_generations,
-            batch_size=rows_per_step // args.num_generations,
+            batch_size=args.prompts_per_step,
             repeat_count=args.num_iterations,
             seed=args.seed,
         )
