@@ -104,7 +104,7 @@ def stage_config(doc: str, tiny: Path, argv: list[str] | None, stage: str) -> tu
     path = parser.parse_args(rest).config
     config = load_config(StageConfig, path, overrides)
     args = grpo_args(config, config.folder(stage))
-    if config.train:
+    if config.train and Path(config.train).is_file():  # a missing one is reported where it is read
         args.check_prompts(len(read_manifest(config.train, media_root=config.media_root)), str(config.train))
     elif config.synthetic:
         args.check_prompts(sum(config.synthetic.values()), "the synthetic set (synthetic)")

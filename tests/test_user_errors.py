@@ -110,7 +110,8 @@ def test_resuming_from_a_truncated_checkpoint(judge_folder, tmp_path, capsys):
     (checkpoint / "trainer_state.json").write_text("{}")
     weights = checkpoint / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:1000])
-    line = error_line(stage1.main, [f"runs={tmp_path}", f"model={judge_folder}", "synthetic.image_score=2"], capsys)
+    line = error_line(stage1.main, [f"runs={tmp_path}", f"model={judge_folder}", "synthetic.image_score=2",
+                                    "grpo.per_device_train_batch_size=4"], capsys)
     assert line.startswith("error: cannot resume: weights file is incomplete or corrupt (")
     assert line.endswith(f"({weights}): delete {checkpoint} to resume from the checkpoint before it")
 

@@ -64,10 +64,10 @@ class SeededSampling(LogitsProcessor):
 
     Decoding picks the argmax of what this returns: ``logits / T`` (restricted to the top-k tokens
     and the top-p nucleus, when set) plus Gumbel noise, which is a draw from ``softmax(logits / T)``
-    over what is left (the Gumbel-max trick). The noise of row ``i`` comes from a generator seeded with ``seeds[i]``, so a
-    completion depends on its seed and its prompt only, never on the rows batched with it: many
-    prompts share one ``generate`` call, and the rollouts stay the same under any split of the
-    batch across processes and after a resume.
+    over what is left (the Gumbel-max trick). The noise of row ``i`` comes from a generator seeded
+    with ``seeds[i]``, so a completion depends on its seed and its prompt only, never on the rows
+    batched with it: many prompts share one ``generate`` call, and the rollouts stay the same under
+    any split of the batch across processes and after a resume.
     """
 
     def __init__(self, seeds: Sequence[int], temperature: float, top_p: float = 1.0, top_k: int = 0) -> None:
