@@ -8,8 +8,8 @@
 Paper: KonIQ-10k's 7k training images, Qwen2.5-VL-7B-Instruct, N = 8 generations, β = 0.001,
 lr 1e-6, 3 epochs; rewards: format + ℓ1 score (eq. 3). Deviations: none in the 7B config; the tiny
 default trains the tiny judge for 300 steps on 512 synthetic images (exposure, contrast, colour
-cast, blur, or none) scored 1-5, 32 prompts x 2 completions a step (configs/stage1/tiny.yaml). The length and temporal
-rewards belong to stage 2 and are off here.
+cast, blur, or none) scored 1-5, 32 prompts x 2 completions a step (configs/stage1/tiny.yaml).
+The length and temporal rewards belong to stage 2 and are off here.
 
 Writes ``runs/<name>/stage1/``: checkpoints, ``final/`` (HF format) and ``config.yaml``. Running
 the same command again resumes from the last checkpoint; a finished stage is skipped.
