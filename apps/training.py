@@ -22,6 +22,8 @@ from appconfig import claim_folder, load_config, split_overrides, writable_folde
 from vqi_grpo import VideoGRPOConfig, VideoGRPOTrainer
 from vqi_judge import CheckpointError, ManifestRow, check_checkpoint, check_media, get_task, read_manifest
 from vqi_rewards import (
+    Correctness,
+    OfficialLength,
     format_reward,
     make_choice_reward,
     make_length_reward,
@@ -178,37 +180,6 @@ def task_rewards(rows: list[ManifestRow], config: RewardConfig) -> dict[str, Cal
     return rewards
 
 
-class Correctness:
-    """How right each completion is, in [0, 1], for the temporal reward: its task reward, clipped."""
-
-    __name__ = "correctness"
-
-    def __init__(self, rewards: dict[str, Callable]) -> None:
-        self.rewards = rewards
-
-    def __call__(self, completions: list[str], **columns: Any) -> list[float]:
-        values = [0.0] * len(completions)
-        for reward in self.rewards.values():
-            for i, v in enumerate(reward(completions, **columns)):
-                if v is not None:
-                    values[i] = min(1.0, max(0.0, v))
-        return values
-
-
-class OfficialLength:
-    """The authors' length reward: it needs each completion's correctness, which this wrapper supplies."""
-
-    __name__ = "length_reward"
-
-    def __init__(self, length: Callable, correctness: Correctness) -> None:
-        self.length = length
-        self.correctness = correctness
-
-    def __call__(self, completions: list[str], **columns: Any) -> list[float | None]:
-        correct = self.correctness(completions, **columns)
-        return self.length(completions, correct=correct, **columns)
-
-
 def run_stage(
     config: StageConfig, stage: str, model_path: str | Path, rows: list[ManifestRow], folder: Path | None = None
 ) -> Path:
@@ -229,7 +200,7 @@ def run_stage(
                                   f"delete {last} to resume from the checkpoint before it") from None
     claim_folder(folder, config)
     accuracy = task_rewards(rows, config.rewards)
-    correctness = Correctness(accuracy)
+    correctness = Correctness(tuple(accuracy.values()))
     rewards: list[Callable] = [format_reward, *accuracy.values()]
     if config.rewards.length:
         length = make_length_reward(config.rewards.l_min, config.rewards.l_max, mode=config.rewards.length_mode)

@@ -10,6 +10,8 @@ import pytest
 
 import vqi_rewards
 from vqi_rewards import (
+    Correctness,
+    OfficialLength,
     choice_reward,
     format_reward,
     make_choice_reward,
@@ -110,29 +112,39 @@ def test_bad_task_filter_is_rejected(task: object) -> None:
         make_choice_reward(task=task)  # type: ignore[arg-type]
 
 
-def score_with_length(completions: Sequence[Any], **kwargs: Any) -> list[float | None]:
+def readme_length_recipe() -> OfficialLength:
     """The README's recipe for the official length reward under trl."""
     score = make_score_reward((1, 5), mode="relative", task="konvid")
-    length = make_length_reward(mode="official", task="konvid")
-    accuracy = score(completions, **kwargs)
-    bonus = length(completions, correct=accuracy, **kwargs)
-    return [None if a is None else a + b for a, b in zip(accuracy, bonus, strict=True)]
+    choice = make_choice_reward(task="compare")
+    return OfficialLength(make_length_reward(mode="official"), Correctness((score, choice)))
 
 
 def test_readme_recipe_for_the_official_length_reward() -> None:
-    """Relative error on konvid: 1 - 0.5/3 = 5/6 (correct, 400 tokens); row 1 unreadable (0,
-    so not correct): one correct rollout for the prompt, no bonus. Add a second correct row
-    and both in-range correct rows get +0.2."""
-    assert call_like_trl(score_with_length)[:2] == [pytest.approx(5 / 6), 0.0]
-    both = [COMPLETIONS[0], COMPLETIONS[0]]
-    rewards = score_with_length(
-        both,
+    """Relative error on konvid: 1 - 0.5/3 = 5/6 (correct, 400 tokens), row 1 unreadable (0):
+    one correct rollout for the prompt, no bonus. lgvq rows: no task reward, not correct. compare:
+    row 4 right, row 5 wrong: one correct rollout, no bonus. Two correct konvid rollouts: the one
+    in [320, 512] gets +0.2."""
+    length = readme_length_recipe()
+    assert length.__name__ == "length_reward"  # trl logs it under the wrapped reward's name
+    assert call_like_trl(length) == [0.0] * 6
+    rewards = length(
+        [COMPLETIONS[0], COMPLETIONS[0]],
         prompts=["p", "p"],
         completion_ids=[[1] * 400, [1] * 600],
         score=[3.0, 3.0],
+        label=[None, None],
         task=["konvid", "konvid"],
     )
-    assert rewards == [pytest.approx(5 / 6 + 0.2), pytest.approx(5 / 6)]
+    assert rewards == [0.2, 0.0]
+
+
+def test_correctness_in_a_trl_call() -> None:
+    """The rewards above merged: multidim's -1 on row 3 clipped to 0."""
+    correctness = Correctness(
+        (make_score_reward((1, 5), task="konvid"), make_multidim_reward((0, 100), task="lgvq"),
+         make_choice_reward(task=("compare", "vqa")))
+    )
+    assert call_like_trl(correctness) == [0.875, 0.0, pytest.approx(0.8), 0.0, 1.0, 0.0]
 
 
 PRODUCTS = {
@@ -144,6 +156,11 @@ PRODUCTS = {
     "choice_reward": make_choice_reward(),
     "length_reward": make_length_reward(mode="official"),
     "length_reward_a_b": make_length_reward(task=("a", "b")),
+    "correctness": Correctness((make_score_reward((1, 5), task="a"), make_choice_reward(task="b"))),
+    "length_reward_a": OfficialLength(
+        make_length_reward(mode="official", task="a"),
+        Correctness((make_score_reward((1, 5), task="a"),)),
+    ),
 }
 
 
@@ -174,6 +191,8 @@ def test_public_api() -> None:
     assert vqi_rewards.__version__ == pyproject["project"]["version"]
     assert sorted(vqi_rewards.__all__) == sorted(
         [
+            "Correctness",
+            "OfficialLength",
             "ParsedCompletion",
             "__version__",
             "choice_reward",

@@ -81,7 +81,8 @@ def test_official_mode_without_prompts_is_one_group() -> None:
 
 def test_official_mode_without_correctness_names_the_fix() -> None:
     reward = make_length_reward(mode="official")
-    with pytest.raises(ValueError, match="correct="):
+    match = r"needs a 'correct' column.*OfficialLength\(length, Correctness"
+    with pytest.raises(ValueError, match=match):
         reward(["x"], completion_ids=[ids(400)])
 
 

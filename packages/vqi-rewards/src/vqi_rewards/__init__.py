@@ -2,13 +2,16 @@
 
 Every reward except ``temporal_reward`` follows trl's contract
 ``fn(completions, **columns) -> list[float | None]``; see the README for each formula.
+``Correctness`` merges the task rewards into how right each completion is, which the official
+length reward (``OfficialLength``) and the temporal reward need.
 """
 
 import importlib.metadata
 
 from vqi_rewards.choice import choice_reward, make_choice_reward
+from vqi_rewards.correctness import Correctness
 from vqi_rewards.format import format_reward
-from vqi_rewards.length import make_length_reward
+from vqi_rewards.length import OfficialLength, make_length_reward
 from vqi_rewards.multidim import make_multidim_reward
 from vqi_rewards.parse import (
     ParsedCompletion,
@@ -23,6 +26,8 @@ from vqi_rewards.temporal import temporal_reward
 __version__ = importlib.metadata.version("vqi-rewards")
 
 __all__ = [
+    "Correctness",
+    "OfficialLength",
     "ParsedCompletion",
     "__version__",
     "choice_reward",

@@ -1,13 +1,14 @@
 """Length control reward (eq. 5): a bonus for completions of a reasonable length."""
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from numbers import Real
 from typing import Any, Literal, get_args
 
 from vqi_rewards.batch import TaskFilter, check_column, reward_name, scored_rows, task_filter
 from vqi_rewards.completions import Completion, completion_text
+from vqi_rewards.correctness import Reward
 
 LengthMode = Literal["paper", "official"]
 _DEFAULT_GAMMA: dict[str, float] = {"paper": 0.1, "official": 0.2}
@@ -70,8 +71,8 @@ class LengthReward:
         if correct is None:
             raise ValueError(
                 "make_length_reward(mode='official') needs a 'correct' column (per-row task "
-                "reward or bool): call it from a reward function that passes "
-                "correct=<task reward of the same completions>, or use mode='paper'"
+                "reward or bool): wrap it as OfficialLength(length, Correctness(task_rewards)), "
+                "or use mode='paper'"
             )
         check_column("correct", correct, n_rows)
         rewards: list[float | None] = [0.0 if scored else None for scored in rows]
@@ -102,7 +103,7 @@ def make_length_reward(
     completion of its group is correct, else ``0``. A group is the rows of one call that share
     a prompt (trl passes ``num_generations`` consecutive rows per prompt). Correctness comes
     from a ``correct`` keyword (see ``LengthReward.__call__``), which trl cannot supply from the
-    dataset: wrap the task reward and this one in one reward function, as the README shows.
+    dataset: wrap this reward in ``OfficialLength`` with a ``Correctness`` of the task rewards.
 
     ``len(o)`` is the number of tokens in ``completion_ids`` (trl passes it to every reward);
     without it, the whitespace-separated word count of the completion text, which runs about
@@ -138,6 +139,32 @@ def make_length_reward(
     if not isinstance(gamma, Real) or isinstance(gamma, bool) or not math.isfinite(gamma):
         raise ValueError(f"gamma={gamma!r}: pass a finite bonus such as 0.1, or None")
     return LengthReward(l_min, l_max, float(gamma), mode, task_filter(task))
+
+
+@dataclass(frozen=True)
+class OfficialLength:
+    """The official length reward as a trl reward: it supplies the ``correct`` column itself.
+
+    trl cannot pass each rollout's correctness from the dataset, so this wrapper computes it with
+    ``correctness`` (a ``Correctness`` of the task rewards) and calls ``length`` with it. trl sums
+    the reward functions, so the bonus adds to the accuracy reward as in the authors' code.
+
+    Attributes:
+        length: A length reward built with ``make_length_reward(mode="official")``.
+        correctness: ``fn(completions, **columns) -> list[float]``, usually ``Correctness``.
+    """
+
+    length: Reward
+    correctness: Callable[..., Sequence[float]]
+
+    @property
+    def __name__(self) -> str:
+        return self.length.__name__
+
+    def __call__(self, completions: Sequence[Completion], **columns: Any) -> list[float | None]:
+        """The length reward of each row, given the correctness of the same completions."""
+        correct = self.correctness(completions, **columns)
+        return list(self.length(completions, correct=correct, **columns))
 
 
 def _lengths(
