@@ -1,5 +1,5 @@
-"""What stages 1 and 2 share: manifest rows → trainer rows, the paper's rewards wired per task, and
-running vqi-grpo from a config into a stage folder.
+"""What stages 1 and 2 share: the reward settings, and running vqi-grpo from a config into a stage
+folder on a manifest's rows (vqi-judge turns them into trainer rows and the paper's rewards).
 
 The stage folder ``runs/<name>/<stage>/`` holds the trainer's checkpoints, ``final/`` (the model and
 processor in HF format, loadable by ``Judge.from_pretrained``) and ``config.yaml`` (the resolved
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,19 +20,16 @@ from transformers import AutoModelForImageTextToText, AutoProcessor
 
 from appconfig import claim_folder, load_config, split_overrides, writable_folder
 from vqi_grpo import VideoGRPOConfig, VideoGRPOTrainer
-from vqi_judge import CheckpointError, ManifestRow, check_checkpoint, check_media, get_task, read_manifest
-from vqi_rewards import (
-    Correctness,
-    OfficialLength,
-    format_reward,
-    make_choice_reward,
-    make_length_reward,
-    make_multidim_reward,
-    make_score_reward,
-    temporal_reward,
+from vqi_judge import (
+    CheckpointError,
+    ManifestRow,
+    check_checkpoint,
+    check_media,
+    read_manifest,
+    trainer_rows,
+    training_rewards,
 )
-
-SCORING = ("image_score", "video_score")
+from vqi_rewards import temporal_reward
 
 
 @dataclass
@@ -142,44 +139,6 @@ def is_complete(final: Path) -> bool:
     return (final / "summary.yaml").is_file()
 
 
-def trainer_rows(rows: list[ManifestRow]) -> list[dict[str, Any]]:
-    """Manifest rows → trainer rows: the task's question as ``query`` plus every label column."""
-    out = []
-    for row in rows:
-        task = get_task(row.task)
-        score_range = tuple(row.score_range) if row.score_range else None
-        record = {k: v for k, v in vars(row).items() if v is not None and k != "info"}
-        record["media"] = list(row.media)
-        record["query"] = task.question(prompt=row.prompt, question=row.question, score_range=score_range)
-        out.append(record)
-    return out
-
-
-def _single_range(rows: list[ManifestRow], task: str) -> tuple[float, float]:
-    ranges = {tuple(r.score_range) for r in rows if r.task == task}
-    if len(ranges) != 1:
-        raise ValueError(
-            f"{task} rows carry score ranges {sorted(ranges)}; the score reward takes one scale per task: "
-            "train one scale per stage run, or rescale the labels in the manifest"
-        )
-    return ranges.pop()
-
-
-def task_rewards(rows: list[ManifestRow], config: RewardConfig) -> dict[str, Callable]:
-    """The accuracy reward of every task present (eq. 3, 6, 7), keyed by task."""
-    rewards: dict[str, Callable] = {}
-    for task in sorted({r.task for r in rows}):
-        if task in SCORING:
-            rewards[task] = make_score_reward(score_range=_single_range(rows, task), mode=config.score_mode, task=task)
-        elif task == "aigc_score":
-            rewards[task] = make_multidim_reward(
-                score_range=_single_range(rows, task), weights=config.multidim_weights, task=task
-            )
-        else:
-            rewards[task] = make_choice_reward(task=task)
-    return rewards
-
-
 def run_stage(
     config: StageConfig, stage: str, model_path: str | Path, rows: list[ManifestRow], folder: Path | None = None
 ) -> Path:
@@ -199,21 +158,16 @@ def run_stage(
             raise CheckpointError(err.path, f"cannot resume: {err.reason}",
                                   f"delete {last} to resume from the checkpoint before it") from None
     claim_folder(folder, config)
-    accuracy = task_rewards(rows, config.rewards)
-    correctness = Correctness(tuple(accuracy.values()))
-    rewards: list[Callable] = [format_reward, *accuracy.values()]
-    if config.rewards.length:
-        length = make_length_reward(config.rewards.l_min, config.rewards.l_max, mode=config.rewards.length_mode)
-        rewards.append(OfficialLength(length, correctness) if config.rewards.length_mode == "official" else length)
+    r = config.rewards
+    rewards, correctness = training_rewards(
+        rows, score_mode=r.score_mode, multidim_weights=r.multidim_weights,
+        length=r.length, length_mode=r.length_mode, l_min=r.l_min, l_max=r.l_max,
+    )
     model = AutoModelForImageTextToText.from_pretrained(model_path, use_safetensors=True)
     processor = AutoProcessor.from_pretrained(model_path)
     temporal = {}
     if args.temporal_mode != "off":
-        r = config.rewards
-
-        def bonus(seq: list[float], rand: list[float]) -> list[float]:
-            return temporal_reward(seq, rand, alpha=r.alpha, mu=r.mu, mode=r.temporal_mode)
-
+        bonus = partial(temporal_reward, alpha=r.alpha, mu=r.mu, mode=r.temporal_mode)
         temporal = {"correctness": correctness, "temporal_reward": bonus}
     trainer = VideoGRPOTrainer(model, processor, rewards, args, trainer_rows(rows), **temporal)
     trainer.train(resume_from_checkpoint=str(last) if last else None)

@@ -29,7 +29,7 @@ from transformers import AutoModelForImageTextToText, AutoProcessor, TrainerCall
 from trl import GRPOConfig, GRPOTrainer
 
 from vqi_grpo import VideoGRPOConfig, VideoGRPOTrainer
-from vqi_judge import build_tiny_judge, get_task
+from vqi_judge import ManifestRow, build_tiny_judge, trainer_rows, with_media_root
 from vqi_rewards import temporal_reward
 from vqi_video import ClipBatch
 from vqi_video.synthetic_tasks import make_synthetic_dataset
@@ -57,10 +57,7 @@ def parity(completions, completion_ids=None, **_):
 
 def rows(root: Path, counts: dict[str, int], frames: int = 16) -> list[dict]:
     out = make_synthetic_dataset(root, counts, seed=0, frames=frames)
-    for row in out:
-        row["media"] = [str(root / m) for m in row["media"]]
-        row["query"] = get_task(row["task"]).question(score_range=tuple(row["score_range"]))
-    return out
+    return trainer_rows(with_media_root([ManifestRow(**row) for row in out], root))
 
 
 def run_ours(judge: Path, data: list[dict], steps: int, **extra) -> tuple[list[float], float]:

@@ -10,8 +10,8 @@ from safetensors.torch import load_file
 from transformers import AutoModelForImageTextToText, AutoProcessor, TrainerCallback
 
 from vqi_grpo import VideoGRPOConfig, VideoGRPOTrainer
-from vqi_judge import build_tiny_judge, get_task
-from vqi_rewards import format_reward, make_choice_reward, make_score_reward, temporal_reward
+from vqi_judge import ManifestRow, build_tiny_judge, trainer_rows, with_media_root
+from vqi_rewards import Correctness, format_reward, make_choice_reward, make_score_reward, temporal_reward
 from vqi_video.synthetic_tasks import make_synthetic_dataset
 
 
@@ -21,15 +21,9 @@ def judge_dir(tmp_path_factory) -> Path:
 
 
 def rows_for(root: Path, counts: dict[str, int], seed: int = 1, frames: int = 8, size: int = 56) -> list[dict]:
-    """Synthetic rows with absolute media paths and the judge's query text."""
+    """Synthetic trainer rows with absolute media paths and the judge's query text."""
     rows = make_synthetic_dataset(root, counts, seed=seed, frames=frames, size=size)
-    for row in rows:
-        row["media"] = [str(root / m) for m in row["media"]]
-        score_range = tuple(row["score_range"]) if "score_range" in row else None
-        row["query"] = get_task(row["task"]).question(
-            prompt=row.get("prompt"), question=row.get("question"), score_range=score_range
-        )
-    return rows
+    return trainer_rows(with_media_root([ManifestRow(**row) for row in rows], root))
 
 
 def make_trainer(judge_dir, rows, tmp_path, rewards, **overrides) -> VideoGRPOTrainer:
@@ -47,11 +41,7 @@ def make_trainer(judge_dir, rows, tmp_path, rewards, **overrides) -> VideoGRPOTr
 def _temporal(settings: dict) -> dict:
     if settings["temporal_mode"] == "off":
         return {}
-    score = make_score_reward(score_range=(1, 5), task="video_score")
-
-    def correctness(completions, **columns):
-        return [max(0.0, v or 0.0) for v in score(completions, **columns)]
-
+    correctness = Correctness((make_score_reward(score_range=(1, 5), task="video_score"),))
     return {"correctness": correctness, "temporal_reward": temporal_reward}
 
 

@@ -17,6 +17,7 @@ from vqi_judge.manifest import (
 from vqi_judge.results import Answer, Comparison, Judgement, Score, parse_judgement
 from vqi_judge.tasks import REASONING_SUFFIX, TASKS, Task, get_task
 from vqi_judge.tiny import build_tiny_judge
+from vqi_judge.training import task_rewards, trainer_rows, training_rewards
 
 __version__ = importlib.metadata.version("vqi-judge")
 
@@ -46,4 +47,7 @@ __all__ = [
     "build_tiny_judge",
     "get_task",
     "parse_judgement",
+    "task_rewards",
+    "trainer_rows",
+    "training_rewards",
 ]
