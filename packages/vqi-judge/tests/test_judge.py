@@ -159,6 +159,8 @@ def test_wrong_clip_count_and_unknown_task_are_clear_errors(judge, media):
         judge.request("rank", [media[0]])
     with pytest.raises(ValueError, match="needs prompt"):
         judge.score(media[0], task="aigc_score")
+    with pytest.raises(ValueError, match=r"^score\(\) takes a scoring task .*, got 'vqa': use compare\(\)"):
+        judge.score(media[0], task="vqa", question="Is it sharp?")
 
 
 def test_sampling_is_seeded(judge_dir, media):

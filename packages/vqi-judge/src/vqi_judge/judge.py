@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 from tqdm.auto import tqdm
@@ -133,10 +133,18 @@ class Judge:
         return Request(task, clips, **fields)
 
     def score(self, media: Media, *, task: str = "video_score", **fields: Any) -> Score:
-        """Score one image or video (``image_score``, ``video_score`` or ``aigc_score`` with ``prompt=``)."""
-        result = self.run([self.request(task, [media], **fields)])[0]
-        assert isinstance(result, Score)
-        return result
+        """Score one image or video (``image_score``, ``video_score`` or ``aigc_score`` with ``prompt=``).
+
+        Raises:
+            ValueError: for a task whose answer is not a score (use :meth:`compare` or :meth:`ask`).
+        """
+        request = self.request(task, [media], **fields)
+        if request.task.answer not in ("score", "scores"):
+            raise ValueError(
+                f"score() takes a scoring task (image_score, video_score, aigc_score), got {request.task.name!r}: "
+                "use compare() for comparisons and ask() for yes/no questions"
+            )
+        return cast(Score, self.run([request])[0])  # parse_judgement gives a Score to scoring tasks
 
     def compare(self, a: Media, b: Media, *, prompt: str | None = None, **fields: Any) -> Comparison:
         """Compare two videos; ``prompt`` is the generation prompt they share (a neutral one when None)."""
@@ -154,15 +162,11 @@ class Judge:
         """
         clips = [self.load(m) for m in media]
         requests = [self.request("compare", [clips[i], clips[j]], prompt=prompt, **fields) for i, j in pairs]
-        results = self.run(requests)
-        assert all(isinstance(r, Comparison) for r in results)
-        return results  # type: ignore[return-value]
+        return cast(list[Comparison], self.run(requests))  # the compare task's answers are Comparisons
 
     def ask(self, media: Media, question: str) -> Answer:
         """Ask a yes/no question about one clip."""
-        result = self.run([self.request("vqa", [media], question=question)])[0]
-        assert isinstance(result, Answer)
-        return result
+        return cast(Answer, self.run([self.request("vqa", [media], question=question)])[0])  # vqa: yes/no
 
     def run(self, requests: Sequence[Request], *, reuse_features: bool = True, progress: bool = False) -> list[Judgement]:
         """Generate and parse the verdicts of many requests, in batches.

@@ -8,7 +8,6 @@ instruction the format reward checks.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
@@ -71,10 +70,6 @@ class Task:
             lo=_number(lo), hi=_number(hi), prompt=prompt, question=question, dimensions=", ".join(DIMENSIONS)
         )
         return text + REASONING_SUFFIX
-
-    def with_template(self, template: str) -> Task:
-        """The same task with another question template."""
-        return dataclasses.replace(self, template=template)
 
 
 def _number(value: float) -> str:
