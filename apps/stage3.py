@@ -190,9 +190,18 @@ class Loop:
         return step(folder, f"generate with {self.rel(generator)}", work)
 
     def candidates(self, folder: Path) -> list[Candidates]:
-        """The complete candidates of a finished generate step."""
+        """The complete candidates of a finished generate step.
+
+        Raises:
+            FileNotFoundError: when clips or records of the step are gone since it finished.
+        """
         found = [read_candidates(folder, pid) for pid, _ in self.prompts]
-        assert all(f is not None for f in found), f"{folder} is incomplete"
+        missing = [pid for (pid, _), f in zip(self.prompts, found) if f is None]
+        if missing:
+            raise FileNotFoundError(
+                f"{folder}: the candidates of {len(missing)} of {len(found)} prompts (e.g. {missing[0]}) are missing "
+                f"although the step finished: delete {folder / 'done.json'} to generate them again"
+            )
         return found  # type: ignore[return-value]
 
     def tournament(self, folder: Path, judge: Path, generate: Path, round: int, generator: Path,

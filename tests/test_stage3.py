@@ -17,8 +17,10 @@ import yaml
 from safetensors.numpy import load_file
 
 import generate
+import stage3
 from browser import find_browser, render
 from defaults import tiny_generator, tiny_judge
+from training import StageConfig
 
 APPS = Path(__file__).resolve().parents[1] / "apps"
 SHORT = [
@@ -104,7 +106,11 @@ def test_the_loop_leaves_every_artefact(finished_run):
     assert (root / "round_1" / "dpo" / "pipeline" / "model_index.json").is_file()
     assert summary["judge_refresh"]["steps"] == 2
     assert summary["judge_refresh"]["c_hat_rows"] == summary["refresh"]["pairs"]
-    assert summary["duel"]["duels"] == 12 and 0.0 <= summary["duel"]["final_generator_win_rate"] <= 1.0
+    # Each duel is one pair judged in both orders: a point to the side both orders name, else half each.
+    duels = [json.loads(line) for line in (root / "final" / "duel" / "results.jsonl").read_text().splitlines()]
+    assert summary["duel"]["duels"] == len(duels) == 12
+    assert all(sorted(d["wins"]) in ([0, 1], [0.5, 0.5]) for d in duels)
+    assert summary["duel"]["final_generator_win_rate"] == pytest.approx(sum(d["wins"][1] for d in duels) / 12)
     # The final generator is not the first one: DPO moved its weights.
     first = load_file(next((root / "round_0" / "dpo" / "pipeline" / "transformer").glob("*.safetensors")))
     last = load_file(next((root / "round_1" / "dpo" / "pipeline" / "transformer").glob("*.safetensors")))
@@ -148,6 +154,22 @@ def test_the_report_renders_in_a_browser(finished_run):
     assert page.console_errors == []
     assert len(page.media) >= 10
     assert all(m["complete"] and m["width"] > 0 and m["height"] > 0 for m in page.media), page.media
+
+
+def test_candidates_gone_since_their_step_are_an_error_naming_the_fix(tmp_path):
+    """A generate step whose clip was deleted after it finished: the step reading it names the prompt."""
+    config = stage3.Stage3Config(runs=str(tmp_path), prompts=["a red square", "a blue square"])
+    folder = tmp_path / "generate"
+    folder.mkdir()
+    for pid, prompt in (("p000", "a red square"), ("p001", "a blue square")):
+        (folder / f"{pid}.json").write_text(json.dumps({"prompt": prompt, "seeds": [0], "clips": [f"{pid}.mp4"]}))
+    (folder / "p000.mp4").write_bytes(b"clip")
+    loop = stage3.Loop(config, tmp_path / "judge", StageConfig())
+    with pytest.raises(FileNotFoundError, match=r"the candidates of 1 of 2 prompts \(e\.g\. p001\) are missing "
+                                                r"although the step finished: delete .*done\.json"):
+        loop.candidates(folder)
+    (folder / "p001.mp4").write_bytes(b"clip")
+    assert [c.prompt_id for c in loop.candidates(folder)] == ["p000", "p001"]
 
 
 def test_generate_writes_the_winner(tmp_path, capsys):
