@@ -55,6 +55,15 @@ def test_tasks_and_dimensions_match_the_judge_tasks():
     assert DIMENSIONS == TASK_DIMENSIONS
 
 
+def test_fields_each_question_quotes_without_a_default():
+    from vqi_judge.tasks import TASKS
+
+    # compare quotes {prompt} too, but falls back on its neutral default prompt.
+    assert {name: task.needs for name, task in TASKS.items()} == {
+        "image_score": (), "video_score": (), "aigc_score": ("prompt",), "compare": (), "vqa": ("question",),
+    }  # fmt: skip
+
+
 BASE = {"id": "r7", "task": "video_score", "media": ["a.mp4"], "dataset": "d", "score": 3.0,
         "score_range": [1, 5]}  # fmt: skip
 MEDIA_FIX = r"give 2 paths \(Video A, Video B\) for compare and 1 otherwise"
@@ -171,6 +180,8 @@ GOOD = json.dumps(BASE)
         (json.dumps({**BASE, "id": "r8", "task": "caption"}),
          r"m\.jsonl:4: manifest row 'r8': unknown task 'caption'"),
         (GOOD, r"m\.jsonl:4: id 'r7' is already used on line 1; ids must be unique"),
+        (json.dumps({k: v for k, v in ROWS[2].items() if k != "prompt"}),
+         r"m\.jsonl:4: row 'a1' has no 'prompt', and the aigc_score question quotes it: add \"prompt\" to the row"),
     ],
 )  # fmt: skip
 def test_read_errors_name_file_and_line(tmp_path, bad, message):

@@ -138,7 +138,9 @@ def read_manifest(path: PathLike, media_root: PathLike | None = None) -> list[Ma
         The rows in file order, media joined onto the root (absolute paths are kept).
 
     Raises:
-        ValueError: ``<file>:<line>: ...`` for invalid JSON, an invalid row or a repeated id.
+        ValueError: ``<file>:<line>: ...`` for invalid JSON, an invalid row, a row its task's
+            question cannot be written for (an ``aigc_score`` row without ``prompt``) or a
+            repeated id.
     """
     path = Path(path)
     rows: list[ManifestRow] = []
@@ -160,6 +162,7 @@ def read_manifest(path: PathLike, media_root: PathLike | None = None) -> list[Ma
                 row = ManifestRow.from_dict(data)
             except ValueError as error:
                 raise ValueError(f"{where}: {error}") from None
+            _check_renders(row, where)
             if row.id in first_line:
                 raise ValueError(
                     f"{where}: id {row.id!r} is already used on line {first_line[row.id]}; "
@@ -168,6 +171,18 @@ def read_manifest(path: PathLike, media_root: PathLike | None = None) -> list[Ma
             first_line[row.id] = number
             rows.append(row)
     return with_media_root(rows, path.parent if media_root is None else media_root)
+
+
+def _check_renders(row: ManifestRow, where: str) -> None:
+    """Refuse a row whose task's question quotes a field the row lacks: it would fail in training."""
+    from .tasks import get_task  # here, not at the top: tasks imports this module's DIMENSIONS
+
+    for field in get_task(row.task).needs:
+        if not getattr(row, field):
+            raise ValueError(
+                f"{where}: row {row.id!r} has no {field!r}, and the {row.task} question quotes it: add "
+                f'"{field}" to the row (for an AI-generated clip, the text prompt it was generated from)'
+            )
 
 
 def write_manifest(rows: Iterable[ManifestRow], path: PathLike) -> None:

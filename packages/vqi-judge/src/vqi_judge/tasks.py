@@ -43,6 +43,12 @@ class Task:
     score_range: tuple[float, float] | None = None
     default_prompt: str | None = None
 
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """The row fields the question quotes and has no default for (``prompt``, ``question``)."""
+        defaults = {"prompt": self.default_prompt, "question": None}
+        return tuple(key for key, default in defaults.items() if "{" + key + "}" in self.template and not default)
+
     def question(
         self,
         *,
@@ -62,9 +68,9 @@ class Task:
         """
         lo, hi = score_range or self.score_range or (0, 0)
         prompt = prompt or self.default_prompt
-        needs = {"prompt": prompt, "question": question}
-        for key, value in needs.items():
-            if "{" + key + "}" in self.template and not value:
+        given = {"prompt": prompt, "question": question}
+        for key in self.needs:
+            if not given[key]:
                 raise ValueError(f"task {self.name!r} needs {key}=…; its template is {self.template!r}")
         text = self.template.format(
             lo=_number(lo), hi=_number(hi), prompt=prompt, question=question, dimensions=", ".join(DIMENSIONS)

@@ -7,7 +7,8 @@ LGVQ (Zhang et al. 2024), multi-dimension AIGC scoring, in the VQ-Insight traini
 (Video-R1 style, read by the official ``grpo_md_aigc.py``): a JSON list or JSON lines of items
 with ``path``, ``problem_type`` ``"multi-dimension"`` and ``solution``
 ``'<answer>{"spatial": 40.48, "temporal": 32.63, "consistency": 56.33}</answer>'``. The layout
-has no prompt field, so the rows have no ``prompt``.
+has no prompt field, so the rows have no ``prompt``: add each clip's text prompt before training
+or evaluating on them (``read_manifest`` refuses an ``aigc_score`` row without one).
 
 VisionRewardDB-Video pairs (configs ``regression`` and ``test``) and MonetBench, exported as
 JSON lines: ``internal_id``, ``prompt``, ``standard_answer``, ``video1_path``, ``video2_path``.
