@@ -9,7 +9,7 @@ import torch
 from safetensors.torch import load_file
 from transformers import AutoModelForImageTextToText, AutoProcessor, TrainerCallback
 
-from vqi_grpo import VideoGRPOConfig, VideoGRPOTrainer
+from vqi_grpo import TaskMixSampler, VideoGRPOConfig, VideoGRPOTrainer
 from vqi_judge import ManifestRow, build_tiny_judge, trainer_rows, with_media_root
 from vqi_rewards import Correctness, format_reward, make_choice_reward, make_score_reward, temporal_reward
 from vqi_video.synthetic_tasks import make_synthetic_dataset
@@ -112,6 +112,17 @@ def test_a_set_smaller_than_one_step_is_refused(judge_dir, tmp_path):
     rows = rows_for(tmp_path / "data", {"video_score": 1})
     with pytest.raises(ValueError, match=r"^too few prompts for one optimiser step: 1 in the training set, 2 a step"):
         make_trainer(judge_dir, rows, tmp_path, [format_reward], per_device_train_batch_size=8)
+
+
+def test_task_weights_pick_the_sampler_and_are_checked_against_the_rows(judge_dir, tmp_path):
+    rows = rows_for(tmp_path / "data", {"video_score": 6, "compare": 2})
+    plain = make_trainer(judge_dir, rows, tmp_path, [format_reward])
+    assert type(plain._get_train_sampler()).__name__ == "RepeatSampler"  # trl's, rows drawn alike
+    mixed = make_trainer(judge_dir, rows, tmp_path, [format_reward], task_weights={"video_score": 1, "compare": 1})
+    sampler = mixed._get_train_sampler()
+    assert isinstance(sampler, TaskMixSampler) and len(sampler) == 8 * 4
+    with pytest.raises(ValueError, match=r"no weight to the training set's task\(s\) \['compare'\]"):
+        make_trainer(judge_dir, rows, tmp_path, [format_reward], task_weights={"video_score": 1})
 
 
 def test_bad_samples_are_skipped_and_counted(judge_dir, tmp_path):

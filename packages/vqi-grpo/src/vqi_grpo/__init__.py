@@ -5,12 +5,14 @@ import importlib.metadata
 
 from vqi_grpo.config import VideoGRPOConfig
 from vqi_grpo.loss import LOSS_TYPES, group_advantages, grpo_loss
+from vqi_grpo.mixing import TaskMixSampler
 from vqi_grpo.trainer import VideoGRPOTrainer
 
 __version__ = importlib.metadata.version("vqi-grpo")
 
 __all__ = [
     "LOSS_TYPES",
+    "TaskMixSampler",
     "VideoGRPOConfig",
     "VideoGRPOTrainer",
     "__version__",

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from transformers import TrainingArguments
 
+from .mixing import check_weights
+
 TEMPORAL_MODES = ("tokens", "frames", "off")
 
 
@@ -41,6 +43,11 @@ class VideoGRPOConfig(TrainingArguments):
     temporal_tasks: list[str] = field(
         default_factory=lambda: ["video_score", "aigc_score", "vqa"],
         metadata={"help": "Tasks whose rows get shuffled rollouts (the paper skips comparisons)."},
+    )
+    task_weights: dict[str, float] | None = field(
+        default=None,
+        metadata={"help": "Sampling weight of each task's rows, e.g. {compare: 1, vqa: 1, video_score: 1}, so a "
+                          "small task is not drowned by a large one (vqi_grpo.mixing); None: every row alike (trl)."},
     )
     fps: float = field(default=2.0, metadata={"help": "Frames per second sampled from each video."})
     max_frames: int = field(default=16, metadata={"help": "Most frames per video (authors: 16)."})
@@ -84,5 +91,7 @@ class VideoGRPOConfig(TrainingArguments):
             self.epsilon_high = self.epsilon
         if self.temporal_generations is None:
             self.temporal_generations = max(1, self.num_generations // 2)
+        if self.task_weights is not None:
+            check_weights(self.task_weights)
         if self.num_iterations < 1:
             raise ValueError(f"num_iterations={self.num_iterations} must be >= 1")

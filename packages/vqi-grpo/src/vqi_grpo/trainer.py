@@ -35,6 +35,7 @@ from vqi_video import Clip, PixelBudget, VideoDecodeError, read_video, vision_to
 
 from .config import VideoGRPOConfig
 from .loss import group_advantages, grpo_loss
+from .mixing import TaskMixSampler, check_weights
 from .rollout import Group, Sampler, group_seed
 from .scoring import RewardFn, columns_of, combine, reward_name, score
 
@@ -83,6 +84,9 @@ class VideoGRPOTrainer(Trainer):
         if (correctness is None) != (temporal_reward is None):
             raise ValueError("pass both correctness and temporal_reward for the temporal reward, or neither")
         args.check_prompts(len(train_dataset))  # a smaller set would train 0 steps and say nothing
+        if args.task_weights is not None:  # refused now, not when train() builds the sampler
+            if absent := check_weights(args.task_weights, [str(row.get("task")) for row in train_dataset]):
+                logger.warning("task_weights: the training set has no rows of %s; their weight is left out", absent)
         super().__init__(
             model=model,
             args=args,
@@ -119,17 +123,16 @@ class VideoGRPOTrainer(Trainer):
 
     # -- data ---------------------------------------------------------------------------------
 
-    def _get_train_sampler(self, dataset: Any = None) -> RepeatSampler:
+    def _get_train_sampler(self, dataset: Any = None) -> RepeatSampler | TaskMixSampler:
         args = self.args
+        dataset = dataset if dataset is not None else self.train_dataset
         # One chunk = the prompts of one optimiser step, each repeated num_generations times; the
         # chunk repeats num_iterations times so the same rollouts are optimised μ times.
-        return RepeatSampler(
-            dataset if dataset is not None else self.train_dataset,
-            mini_repeat_count=args.num_generations,
-            batch_size=args.prompts_per_step,
-            repeat_count=args.num_iterations,
-            seed=args.seed,
-        )
+        repeats = {"mini_repeat_count": args.num_generations, "batch_size": args.prompts_per_step,
+                   "repeat_count": args.num_iterations, "seed": args.seed}
+        if args.task_weights is None:
+            return RepeatSampler(dataset, **repeats)
+        return TaskMixSampler([row["task"] for row in dataset], args.task_weights, **repeats)
 
     def _load(self, row: dict[str, Any]) -> list[Clip]:
         return [
