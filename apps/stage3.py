@@ -42,10 +42,9 @@ from typing import Annotated, Any
 
 import yaml
 
-import stage2
-from appconfig import claim_folder, claim_inputs, load_config, run, split_overrides, writable_folder
-from defaults import synthetic_dataset
-from generation import (
+from vqi_apps.config import claim_folder, claim_inputs, load_config, run, split_overrides, tiny_config, writable_folder
+from vqi_apps.defaults import synthetic_dataset
+from vqi_apps.generation import (
     Candidates,
     GeneratorConfig,
     Tournament,
@@ -58,11 +57,12 @@ from generation import (
     write_json_atomic,
     write_results,
 )
-from generatorquality import generator_quality
-from heldout import format_curve, learning_curve
-from judging import JudgeConfig, model_identity, open_judge
-from stage3report import build_report
-from training import StageConfig, is_complete, run_stage
+from vqi_apps.generatorquality import generator_quality
+from vqi_apps.heldout import format_curve, learning_curve
+from vqi_apps.judging import JudgeConfig, model_identity, open_judge
+from vqi_apps.stage3report import build_report
+from vqi_apps.stages import SYNTHETIC, run_tiny
+from vqi_apps.training import StageConfig, is_complete, run_stage
 from vqi_diffdpo import DiffDPOConfig
 from vqi_diffdpo import PreferencePair as DPOPair
 from vqi_diffdpo import train as train_dpo
@@ -71,7 +71,7 @@ from vqi_judge import ManifestRow, check_checkpoint, read_manifest, write_manife
 from vqi_tournament import PreferencePair, merge_for_judge, read_pairs, refresh, select_pairs, write_pairs
 from vqi_video import read_frames
 
-TINY = Path(__file__).parent / "configs" / "stage3" / "tiny.yaml"
+TINY = tiny_config("stage3")
 
 
 @dataclass
@@ -109,7 +109,7 @@ class Stage3Config:
     seed: int = 0
     dpo: Annotated[dict[str, Any], DiffDPOConfig] = field(default_factory=dict)
     judge_data: str | None = None
-    judge_synthetic: dict[str, int] = field(default_factory=lambda: dict(stage2.DEFAULT_SYNTHETIC))
+    judge_synthetic: dict[str, int] = field(default_factory=lambda: dict(SYNTHETIC["stage2"]))
     judge_recipe: str = "../stage2/tiny.yaml"
     grpo: Annotated[dict[str, Any], VideoGRPOConfig] = field(default_factory=dict)
     report_verdicts: int = 4
@@ -164,7 +164,7 @@ def ensure_judge(config: Stage3Config, config_path: Path) -> Path:
     if config_path.resolve() != TINY.resolve():
         raise FileNotFoundError(f"no stage-2 judge at {final}: run apps/stage2.py first, or set judge.model=")
     print(f"no stage-2 judge at {final}: running apps/stage2.py (and stage 1) on their tiny configs first")
-    return stage2.main([f"name={config.name}", f"runs={config.runs}"])
+    return run_tiny("stage2", config.name, config.runs)
 
 
 class Loop:

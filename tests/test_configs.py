@@ -4,17 +4,19 @@ from pathlib import Path
 
 import pytest
 
-import defaults
-import eval as eval_app
-import infer
-import stage3
-from appconfig import load_config
-from training import StageConfig
+from entrypoints import APPS, load_app
+from vqi_apps import defaults
+from vqi_apps.config import load_config
+from vqi_apps.evaluation import EvalConfig
+from vqi_apps.training import StageConfig
 from vqi_video.synthetic import COLOURS
 from vqi_video.synthetic_generation import generator_prompt
 
-CONFIGS = Path(__file__).resolve().parents[1] / "apps" / "configs"
-CLASSES = {"infer": infer.InferConfig, "eval": eval_app.EvalConfig, "stage1": StageConfig, "stage2": StageConfig,
+infer = load_app("infer")
+stage3 = load_app("stage3")
+
+CONFIGS = APPS / "configs"
+CLASSES = {"infer": infer.InferConfig, "eval": EvalConfig, "stage1": StageConfig, "stage2": StageConfig,
            "stage3": stage3.Stage3Config}
 
 
@@ -51,7 +53,7 @@ def test_stage3_tiny_samples_the_tiny_generator_as_it_was_trained():
     """Clip shape, prompt length and prompts of the tiny stage 3 are those of the generator's pre-training."""
     config = load_config(stage3.Stage3Config, CONFIGS / "stage3" / "tiny.yaml", [])
     g = config.generator
-    assert g.model is None  # the tiny default, apps/defaults.py
+    assert g.model is None  # the tiny default, vqi_apps.defaults
     assert (g.num_frames, g.height, g.width) == (defaults.GENERATOR_FRAMES, defaults.GENERATOR_SIZE, defaults.GENERATOR_SIZE)
     assert g.max_sequence_length == defaults.GENERATOR_SEQUENCE_LENGTH
     assert stage3.dpo_config(config, Path("generator"), Path("out")).max_sequence_length == g.max_sequence_length

@@ -1,8 +1,8 @@
 """Stage 3's DPO moves the tiny generator's samples the way its pairs prefer, by more than the seed-to-seed spread.
 
 An oracle stands in for the judge: of each prompt's candidates, the one with the lowest exposure
-error (apps/generatorquality.py, from pixels) wins and the one with the highest loses. The rest is
-stage 3's: the cached tiny generator (apps/defaults.py, pre-trained on the synthetic world), the
+error (vqi_apps.generatorquality, from pixels) wins and the one with the highest loses. The rest is
+stage 3's: the cached tiny generator (vqi_apps.defaults, pre-trained on the synthetic world), the
 prompts, candidates, seeds, sampler and DPO settings of apps/configs/stage3/tiny.yaml, and its two
 rounds (DPO; the updated generator's candidates of the same seeds give new pairs; DPO again). The
 first and the final generator then sample seeds no candidate used.
@@ -14,12 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
-from appconfig import load_config
-from generation import Candidates, candidate_seeds, generator_path, open_generator, sample_candidates
-from generatorquality import clip_statistic, generator_quality
-from stage3 import TINY, Stage3Config, dpo_config
+from entrypoints import load_app
+from vqi_apps.config import load_config
+from vqi_apps.generation import Candidates, candidate_seeds, generator_path, open_generator, sample_candidates
+from vqi_apps.generatorquality import clip_statistic, generator_quality
 from vqi_diffdpo import PreferencePair, train
 from vqi_video import read_frames
+
+stage3 = load_app("stage3")
+TINY, Stage3Config, dpo_config = stage3.TINY, stage3.Stage3Config, stage3.dpo_config
 
 # Held-out seeds 500 + 1000 i + k (k < 8) for prompt i; candidates use 0 + 1000 i + k (k < 5).
 HELD_OUT_SEED, HELD_OUT_PER_PROMPT = 500, 8

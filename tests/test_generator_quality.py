@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from generatorquality import exposure_error, generator_quality
+from vqi_apps.generatorquality import exposure_error, generator_quality
 from vqi_video.synthetic import Degradation, clean_frames, degrade, write_clip
 
 

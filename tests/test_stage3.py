@@ -16,13 +16,14 @@ import pytest
 import yaml
 from safetensors.numpy import load_file
 
-import generate
-import stage3
 from browser import find_browser, render
-from defaults import tiny_generator, tiny_judge
-from training import StageConfig
+from entrypoints import APPS, load_app
+from vqi_apps.defaults import tiny_generator, tiny_judge
+from vqi_apps.training import StageConfig
 
-APPS = Path(__file__).resolve().parents[1] / "apps"
+generate = load_app("generate")
+stage3 = load_app("stage3")
+
 SHORT = [
     "prompts=[a red square gliding over a soft gradient, a blue square gliding over a soft gradient,"
     " a green square moving slowly over a dark gradient]",

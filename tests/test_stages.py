@@ -6,10 +6,12 @@ import pytest
 import yaml
 from vqi_judge import Judge
 
-import stage1
-import stage2
+from entrypoints import APPS, load_app
 
-CONFIGS = Path(__file__).resolve().parents[1] / "apps" / "configs"
+stage1 = load_app("stage1")
+stage2 = load_app("stage2")
+
+CONFIGS = APPS / "configs"
 
 
 def test_stage2_default_runs_stage1_first_then_skips_finished_stages(tmp_path, capsys):

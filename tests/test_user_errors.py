@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 from vqi_judge import build_tiny_judge
 
-import eval as eval_app
-import infer
-import stage1
-from appconfig import claim_folder, claim_inputs, load_config, run
-from judging import model_identity
-from training import StageConfig
+from entrypoints import APPS, load_app
+from vqi_apps.config import claim_folder, claim_inputs, load_config, run
+from vqi_apps.judging import model_identity
+from vqi_apps.training import StageConfig
 
-APPS = Path(__file__).resolve().parents[1] / "apps"
+eval_app = load_app("eval")
+infer = load_app("infer")
+stage1 = load_app("stage1")
+
 
 
 def error_line(main, argv: list[str], capsys) -> str:

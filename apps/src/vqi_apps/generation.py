@@ -28,7 +28,7 @@ import torch
 from diffusers import DiffusionPipeline
 from tqdm.auto import tqdm
 
-from defaults import tiny_generator
+from vqi_apps.defaults import tiny_generator
 from vqi_diffdpo import detect_family
 from vqi_judge import Judge
 from vqi_tournament import PromptResult, TournamentLog, TournamentResult

@@ -24,6 +24,15 @@ import yaml
 
 T = TypeVar("T")
 
+#: The shipped configs, ``apps/configs/<app>/*.yaml``: ``tiny.yaml`` is each app's embedded default.
+#: They sit beside this package in the workspace's apps/ member (an editable install).
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+def tiny_config(app: str) -> Path:
+    """The embedded default config of an app: ``apps/configs/<app>/tiny.yaml``."""
+    return CONFIGS / app / "tiny.yaml"
+
 
 def _scalar(text: str) -> Any:
     """A command-line or YAML string as the number or value it spells (``1e-6`` is a float here,

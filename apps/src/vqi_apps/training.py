@@ -8,8 +8,6 @@ config); a stage is complete once ``final/summary.yaml`` exists (written after t
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -18,7 +16,7 @@ from typing import Annotated, Any
 import yaml
 from transformers import AutoModelForImageTextToText, AutoProcessor
 
-from appconfig import claim_folder, load_config, split_overrides, writable_folder
+from vqi_apps.config import claim_folder
 from vqi_grpo import VideoGRPOConfig, VideoGRPOTrainer
 from vqi_judge import (
     CheckpointError,
@@ -63,7 +61,7 @@ class RewardConfig:
 
 @dataclass
 class StageConfig:
-    """Settings of a GRPO stage (apps/stage1.py, apps/stage2.py).
+    """Settings of a GRPO stage (apps/stage1.py, apps/stage2.py, and stage 3's judge refresh).
 
     Attributes:
         name: the run name: outputs go to ``runs/<name>/<stage>/``.
@@ -91,29 +89,6 @@ class StageConfig:
         return Path(self.runs) / self.name / stage
 
 
-def stage_config(doc: str, tiny: Path, argv: list[str] | None, stage: str) -> tuple[Path, StageConfig]:
-    """Parse a stage app's command line: ``--config`` (default ``tiny``) plus ``key=value`` overrides.
-
-    Everything the config names is checked before anything is written: its keys and types, the
-    GRPO settings as transformers checks them, the starting checkpoint and the run folder.
-    """
-    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", type=Path, default=tiny, help="YAML config (default: the tiny CPU one)")
-    rest, overrides = split_overrides(sys.argv[1:] if argv is None else argv)
-    path = parser.parse_args(rest).config
-    config = load_config(StageConfig, path, overrides)
-    args = grpo_args(config, config.folder(stage))
-    if config.train and Path(config.train).is_file():  # a missing one is reported where it is read
-        args.check_prompts(len(read_manifest(config.train, media_root=config.media_root)), str(config.train))
-    elif config.synthetic:
-        args.check_prompts(sum(config.synthetic.values()), "the synthetic set (synthetic)")
-    if config.model is not None:
-        check_checkpoint(config.model)
-    writable_folder(config.folder(stage), "runs")
-    claim_folder(config.folder(stage), config)
-    return path, config
-
-
 def grpo_args(config: StageConfig, folder: Path) -> VideoGRPOConfig:
     """The stage's ``VideoGRPOConfig``; a setting transformers refuses is an error naming the section."""
     grpo = {"output_dir": str(folder), "report_to": [], "save_strategy": "steps", "logging_steps": 1} | config.grpo
@@ -123,15 +98,6 @@ def grpo_args(config: StageConfig, folder: Path) -> VideoGRPOConfig:
         return VideoGRPOConfig(**grpo)
     except (TypeError, ValueError) as err:
         raise ValueError(f"{str(err).splitlines()[0]} (grpo): change that setting in the config's grpo section") from None
-
-
-def finished(config: StageConfig, stage: str) -> Path | None:
-    """The stage's ``final/`` folder when the stage is complete (it is then not trained again)."""
-    final = config.folder(stage) / "final"
-    if is_complete(final):
-        print(f"{stage} already complete: {final}")
-        return final
-    return None
 
 
 def is_complete(final: Path) -> bool:

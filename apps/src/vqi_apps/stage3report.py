@@ -1,8 +1,8 @@
-"""Stage 3's report: the run folder's artefacts read back and laid out by apps/report.py.
+"""Stage 3's report: the run folder's artefacts read back and laid out by vqi_apps.report.
 
 Everything comes from files (the steps' ``results.jsonl``, ``reasoning/``, ``done.json`` and the
 stages' ``summary.yaml``), so the page can be rebuilt from a finished run without any model; the
-held-out metrics of "Does it learn?" come from apps/heldout.py (saved predictions are reused).
+held-out metrics of "Does it learn?" come from vqi_apps.heldout (saved predictions are reused).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-import heldout
-from report import BeforeAfter, Curve, Heatmap, StageMetrics, Verdict, write_report
+from vqi_apps import heldout
+from vqi_apps.report import BeforeAfter, Curve, Heatmap, StageMetrics, Verdict, write_report
 from vqi_rewards import parse_completion
 
 
