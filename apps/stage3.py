@@ -54,7 +54,6 @@ from vqi_apps.generation import (
     read_candidates,
     run_tournament,
     sample_candidates,
-    write_json_atomic,
     write_results,
 )
 from vqi_apps.generatorquality import generator_quality
@@ -68,7 +67,7 @@ from vqi_diffdpo import PreferencePair as DPOPair
 from vqi_diffdpo import train as train_dpo
 from vqi_grpo import VideoGRPOConfig
 from vqi_judge import ManifestRow, check_checkpoint, read_manifest, write_manifest
-from vqi_tournament import PreferencePair, merge_for_judge, read_pairs, refresh, select_pairs, write_pairs
+from vqi_tournament import PreferencePair, merge_for_judge, read_pairs, refresh, select_pairs, write_atomic, write_pairs
 from vqi_video import read_frames
 
 TINY = tiny_config("stage3")
@@ -128,7 +127,7 @@ def step(folder: Path, label: str, work: Callable[[], dict[str, Any]]) -> dict[s
     print(f"== {label}")
     folder.mkdir(parents=True, exist_ok=True)
     summary = work()
-    write_json_atomic(marker, summary)
+    write_atomic(marker, json.dumps(summary, indent=1).encode("utf-8"))
     return summary
 
 

@@ -21,7 +21,6 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -31,7 +30,7 @@ from tqdm.auto import tqdm
 from vqi_apps.defaults import tiny_generator
 from vqi_diffdpo import detect_family
 from vqi_judge import Judge
-from vqi_tournament import PromptResult, TournamentLog, TournamentResult
+from vqi_tournament import PromptResult, TournamentLog, TournamentResult, write_atomic
 from vqi_video.synthetic import write_clip
 
 
@@ -128,17 +127,6 @@ def sample(pipe: DiffusionPipeline, config: GeneratorConfig, prompt: str, seeds:
     return (video.clip(0.0, 1.0) * 255.0).round().astype(np.uint8)
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to ``path`` through a temporary file renamed into place (never half-written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_name(f".{path.name}.tmp")
-    with scratch.open("w", encoding="utf-8") as out:
-        json.dump(data, out, indent=1)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(scratch, path)
-
-
 def read_candidates(folder: Path, prompt_id: str) -> Candidates | None:
     """A prompt's complete candidates in ``folder``, or None when they are not all written."""
     record = folder / f"{prompt_id}.json"
@@ -171,7 +159,8 @@ def sample_candidates(
             names = [f"{prompt_id}_c{k}.mp4" for k in range(len(seeds))]
             for name, frames in zip(names, sample(pipe, config, prompt, seeds)):
                 write_clip(folder / name, frames, fps=config.fps)
-            write_json_atomic(folder / f"{prompt_id}.json", {"prompt": prompt, "seeds": list(seeds), "clips": names})
+            record = {"prompt": prompt, "seeds": list(seeds), "clips": names}
+            write_atomic(folder / f"{prompt_id}.json", json.dumps(record, indent=1).encode("utf-8"))
             done = read_candidates(folder, prompt_id)
         assert done is not None
         results.append(done)
@@ -217,7 +206,7 @@ def run_tournament(
             torch.manual_seed(zlib.crc32(f"{seed}/{item.prompt_id}".encode()))
             verdicts = judge.compare_pairs(item.clips, pending, prompt=item.prompt)
             notes |= {f"{i},{j}": v.text for (i, j), v in zip(pending, verdicts)}
-            write_json_atomic(notes_file, notes)
+            write_atomic(notes_file, json.dumps(notes, indent=1).encode("utf-8"))
             log.record(item.prompt_id, [(pair, v.winner) for pair, v in zip(pending, verdicts)])
         result = log.tally(item.prompt_id, n, both_orders=both_orders, seed=f"{seed}/{item.prompt_id}")
         reasoning = {tuple(map(int, key.split(","))): text for key, text in notes.items()}
