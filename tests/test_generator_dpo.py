@@ -14,15 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from entrypoints import load_app
-from vqi_apps.config import load_config
+from vqi_apps.config import load_config, tiny_config
 from vqi_apps.generation import Candidates, candidate_seeds, generator_path, open_generator, sample_candidates
 from vqi_apps.generatorquality import clip_statistic, generator_quality
+from vqi_apps.loop import Stage3Config, dpo_config
 from vqi_diffdpo import PreferencePair, train
 from vqi_video import read_frames
-
-stage3 = load_app("stage3")
-TINY, Stage3Config, dpo_config = stage3.TINY, stage3.Stage3Config, stage3.dpo_config
 
 # Held-out seeds 500 + 1000 i + k (k < 8) for prompt i; candidates use 0 + 1000 i + k (k < 5).
 HELD_OUT_SEED, HELD_OUT_PER_PROMPT = 500, 8
@@ -46,7 +43,7 @@ def _oracle_pairs(candidates: list[Candidates], num_frames: int) -> list[Prefere
 
 
 def test_two_stage3_rounds_of_dpo_on_oracle_pairs_move_held_out_samples_beyond_the_spread(tmp_path):
-    config = load_config(Stage3Config, TINY, [])
+    config = load_config(Stage3Config, tiny_config("stage3"), [])
     frames = config.generator.num_frames
 
     def load_video(path: str) -> np.ndarray:  # (frames, H, W, 3) uint8, as stage 3 loads clips
@@ -68,5 +65,5 @@ def test_two_stage3_rounds_of_dpo_on_oracle_pairs_move_held_out_samples_beyond_t
     quality = generator_quality(held_out(first, "before"), held_out(generator, "after"),
                                 [(Path(p.winner), Path(p.loser)) for p in rounds[0]], frames)
     # Measured: 0.452 -> 0.102, spread 0.239.
-    assert quality["judge_prefers"] == "lower" and quality["moved_as_judge_prefers"] is True, quality
-    assert quality["before"] - quality["after"] > quality["spread"] > 0, quality
+    assert quality.judge_prefers == "lower" and quality.moved_as_judge_prefers is True, quality
+    assert quality.before - quality.after > quality.spread > 0, quality

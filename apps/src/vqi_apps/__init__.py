@@ -5,6 +5,7 @@ into this package and prints; no app imports another. One module per concept:
 
 - ``config``: the apps' YAML + ``key=value`` config loader, run-folder claims, the shipped configs.
 - ``defaults``: the tiny models and synthetic sets built into a cache on first use.
+- ``runfolder``: the layout of ``runs/<name>/`` and the records written there and read back.
 - ``judging``: the judge settings every app shares, and opening a judge from them.
 - ``training``: a GRPO stage (stages 1-2, and stage 3's judge refresh) from its config.
 - ``stages``: stages 1 and 2 end to end, the tiny default running the previous stage first.

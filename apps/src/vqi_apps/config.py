@@ -236,6 +236,12 @@ def claim_folder(folder: str | Path, config: Any) -> Path:
     return save_config(config, path)
 
 
+def saved_config(cls: type[T], folder: str | Path) -> T | None:
+    """The config :func:`claim_folder` saved in ``folder``, read into ``cls``; None when there is none."""
+    path = Path(folder) / "config.yaml"
+    return load_config(cls, path, []) if path.is_file() else None
+
+
 def claim_inputs(folder: str | Path, inputs: dict[str, Any]) -> None:
     """Save what a run in ``folder`` starts from (``inputs.json``: e.g. the identity of each starting
     model); refuse a folder whose run started from something else, whose steps it would reuse.

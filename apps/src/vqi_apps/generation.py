@@ -8,8 +8,9 @@ once), recording each prompt's verdicts durably before tallying.
 On disk, a candidate folder holds ``<prompt_id>_c<k>.mp4`` and one ``<prompt_id>.json`` per
 prompt (prompt, seeds, clip names), written atomically after its clips: a prompt whose JSON
 exists is complete. A tournament folder holds ``log.jsonl`` (vqi-tournament's durable record of
-verdicts), ``reasoning/<prompt_id>.json`` (the judge's text per ordered pair) and, once every
-prompt is judged, ``results.jsonl`` (wins, best, worst, win matrix per prompt).
+verdicts), ``reasoning/<prompt_id>.json`` (the judge's text per ordered pair: written and read
+by ``vqi_apps.runfolder``) and, once every prompt is judged, ``results.jsonl`` (wins, best,
+worst, win matrix per prompt: :func:`write_results`, :func:`read_results`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -28,6 +30,7 @@ from diffusers import DiffusionPipeline
 from tqdm.auto import tqdm
 
 from vqi_apps.defaults import tiny_generator
+from vqi_apps.runfolder import read_reasoning, write_reasoning
 from vqi_diffdpo import detect_family
 from vqi_judge import Judge
 from vqi_tournament import PromptResult, TournamentLog, TournamentResult, write_atomic
@@ -199,17 +202,15 @@ def run_tournament(
     out = []
     for item in tqdm(candidates, desc=desc, unit="prompt"):
         n = len(item.clips)
-        notes_file = folder / "reasoning" / f"{item.prompt_id}.json"
-        notes = json.loads(notes_file.read_text()) if notes_file.is_file() else {}
+        reasoning = read_reasoning(folder, item.prompt_id)
         pending = log.pending(item.prompt_id, n, both_orders=both_orders)
         if pending:
             torch.manual_seed(zlib.crc32(f"{seed}/{item.prompt_id}".encode()))
             verdicts = judge.compare_pairs(item.clips, pending, prompt=item.prompt)
-            notes |= {f"{i},{j}": v.text for (i, j), v in zip(pending, verdicts)}
-            write_atomic(notes_file, json.dumps(notes, indent=1).encode("utf-8"))
+            reasoning |= {pair: v.text for pair, v in zip(pending, verdicts)}
+            write_reasoning(folder, item.prompt_id, reasoning)
             log.record(item.prompt_id, [(pair, v.winner) for pair, v in zip(pending, verdicts)])
         result = log.tally(item.prompt_id, n, both_orders=both_orders, seed=f"{seed}/{item.prompt_id}")
-        reasoning = {tuple(map(int, key.split(","))): text for key, text in notes.items()}
         out.append(Tournament(item, result, reasoning))
     return out
 
@@ -231,3 +232,8 @@ def write_results(path: Path, tournaments: Sequence[Tournament], relative_to: Pa
             "disagreement_rate": r.disagreement_rate,
         })
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+
+
+def read_results(path: Path) -> list[dict[str, Any]]:
+    """The rows :func:`write_results` wrote, in prompt order."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -44,22 +44,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from vqi_apps.config import load_config, tiny_config
+from vqi_apps.config import load_config, saved_config, tiny_config
 from vqi_apps.defaults import SYNTHETIC_EVAL, SYNTHETIC_EVAL_COUNTS, SYNTHETIC_EVAL_SEED, built, cache_dir
 from vqi_apps.defaults import synthetic_dataset, synthetic_eval_set, tiny_judge
 from vqi_apps.evaltables import format_table, preference_pairs, score_pairs, vqa_correct
 from vqi_apps.evaluation import EvalConfig, evaluate
-from vqi_apps.training import is_complete
+from vqi_apps.runfolder import RunFolder, is_complete
+from vqi_apps.training import StageConfig
 from vqi_judge import DIMENSIONS, ManifestRow, check_checkpoint, read_manifest, write_manifest
 from vqi_metrics import pairwise_accuracy, srcc
 from vqi_video import read_frames, read_video
 from vqi_video.synthetic import SYNTHETIC_FPS, TEMPORAL_KINDS, write_clip
 
 EVAL_CONFIG = tiny_config("eval")
-#: The judges of a run after each stage, by the folder they are saved in.
-STAGES = {"stage1": "stage1/final", "stage2": "stage2/final", "stage3": "stage3/round_1/judge/final"}
 #: Metrics of the held-out set, with the value a judge gets by chance (None: no chance level).
 CHANCE: dict[str, float | None] = {
     "image_srcc": 0.0,
@@ -213,10 +211,11 @@ def judges(run: Path) -> dict[str, Path]:
     ``start`` is ``model`` of ``stage1/config.yaml`` (the tiny judge when it is null or the file
     is missing); a stage's judge counts once its folder is complete (``summary.yaml`` written).
     """
-    saved = run / "stage1" / "config.yaml"
-    model = yaml.safe_load(saved.read_text()).get("model") if saved.is_file() else None
+    folder = RunFolder(run)
+    stage1 = saved_config(StageConfig, folder.stage("stage1"))
+    model = stage1.model if stage1 else None
     found = {"start": Path(model) if model else tiny_judge()}
-    found |= {stage: run / sub for stage, sub in STAGES.items() if is_complete(run / sub)}
+    found |= {stage: final for stage, final in folder.judges().items() if is_complete(final)}
     return found
 
 
@@ -383,7 +382,7 @@ def learning_curve(run: Path, *, eval_seed: int = SYNTHETIC_EVAL_SEED, counts: M
         ``{stage: {metric: value, metric_ci: [lo, hi]}}`` for the judges of :func:`judges`, in order.
     """
     heldout = prepare(eval_seed, counts, config, overrides)
-    output = output or run / "learning_curve"
+    output = output or RunFolder(run).learning_curve
     return {stage: evaluate_judge(model, heldout, output / stage, config, overrides)
             for stage, model in judges(run).items()}
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from vqi_apps.config import claim_folder, load_config, split_overrides, tiny_config, writable_folder
 from vqi_apps.defaults import synthetic_dataset, tiny_judge
-from vqi_apps.training import StageConfig, grpo_args, is_complete, run_stage
+from vqi_apps.runfolder import is_complete, previous_stage
+from vqi_apps.training import StageConfig, grpo_args, run_stage
 from vqi_judge import ManifestRow, check_checkpoint, read_manifest
 
 #: Items per task of each stage's synthetic training set, when the config names none.
@@ -35,15 +36,16 @@ def prepare(stage: str, path: Path, overrides: list[str]) -> StageConfig:
     types, the GRPO settings as transformers checks them, the starting checkpoint and the run
     folder; then claim the stage folder (``config.yaml``)."""
     config = load_config(StageConfig, path, overrides)
-    args = grpo_args(config, config.folder(stage))
+    folder = config.run.stage(stage)
+    args = grpo_args(config, folder)
     if config.train and Path(config.train).is_file():  # a missing one is reported where it is read
         args.check_prompts(len(read_manifest(config.train, media_root=config.media_root)), str(config.train))
     elif config.synthetic:
         args.check_prompts(sum(config.synthetic.values()), "the synthetic set (synthetic)")
     if config.model is not None:
         check_checkpoint(config.model)
-    writable_folder(config.folder(stage), "runs")
-    claim_folder(config.folder(stage), config)
+    writable_folder(folder, "runs")
+    claim_folder(folder, config)
     return config
 
 
@@ -51,16 +53,15 @@ def train_rows(config: StageConfig, stage: str) -> list[ManifestRow]:
     """The training manifest's rows, or a synthetic set written into the stage folder."""
     if config.train:
         return read_manifest(config.train, media_root=config.media_root)
-    folder = config.folder(stage) / "data"
-    manifest = folder / "manifest.jsonl"
+    manifest = config.run.training_data(stage)
     if not manifest.is_file():
-        synthetic_dataset(folder, config.synthetic or SYNTHETIC[stage], seed=SYNTHETIC_SEEDS[stage])
+        synthetic_dataset(manifest.parent, config.synthetic or SYNTHETIC[stage], seed=SYNTHETIC_SEEDS[stage])
     return read_manifest(manifest)
 
 
 def finished(config: StageConfig, stage: str) -> Path | None:
     """The stage's ``final/`` folder when the stage is complete (it is then not trained again)."""
-    final = config.folder(stage) / "final"
+    final = config.run.final(stage)
     if is_complete(final):
         print(f"{stage} already complete: {final}")
         return final
@@ -84,13 +85,8 @@ def run_stage2(config: StageConfig, tiny: bool) -> Path:
     """
     if done := finished(config, "stage2"):
         return done
-    start = config.model or config.folder("stage1") / "final"
-    if config.model is None and not is_complete(Path(start)):
-        if not tiny:
-            raise FileNotFoundError(f"stage 1's judge {start} does not exist: run apps/stage1.py first, or set model=")
-        # The embedded default runs end to end: stage 1 first, on its own tiny config.
-        print(f"no stage-1 judge at {start}: running apps/stage1.py on its tiny config first")
-        start = run_tiny("stage1", config.name, config.runs)
+    start = config.model or previous_stage(config.run.final("stage1"), "stage1", "model", tiny,
+                                           lambda: run_tiny("stage1", config.name, config.runs))
     return run_stage(config, "stage2", start, train_rows(config, "stage2"))
 
 
