@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from entrypoints import APPS, load_app
+from entrypoints import load_app
 from vqi_apps import defaults
-from vqi_apps.config import load_config
+from vqi_apps.config import CONFIGS, load_config
 from vqi_apps.evaluation import EvalConfig
 from vqi_apps.loop import Stage3Config, dpo_config, judge_recipe
 from vqi_apps.training import StageConfig
@@ -15,7 +15,6 @@ from vqi_video.synthetic_generation import generator_prompt
 
 infer = load_app("infer")
 
-CONFIGS = APPS / "configs"
 CLASSES = {"infer": infer.InferConfig, "eval": EvalConfig, "stage1": StageConfig, "stage2": StageConfig,
            "stage3": Stage3Config}
 

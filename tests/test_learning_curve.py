@@ -4,7 +4,6 @@ frames, and the command line end to end on a run folder of tiny judges."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -23,7 +23,6 @@ from vqi_judge import (
     ManifestRow,
     check_checkpoint,
     check_media,
-    read_manifest,
     trainer_rows,
     training_rewards,
 )
