@@ -4,7 +4,7 @@
     uv run apps/generate.py "a bird flying over the sea" --best-of 4 --keep-all --out runs/generate
     uv run apps/generate.py "a dog running" judge.model=runs/tiny/stage3/round_1/judge/final generator.model=runs/tiny/stage3/round_1/dpo/pipeline
 
-The same code as stage 3's steps 1-2 (apps/generation.py): the generator samples N candidates
+The same code as stage 3's steps 1-2 (vqi_apps.generation): the generator samples N candidates
 with seeds ``seed .. seed + N - 1``, the judge compares every pair (``both_orders=true`` shows each
 pair both ways and counts a win only when both agree), and the candidate with the most wins is
 written to ``<out>/<prompt slug>/winner.mp4``. With ``--keep-all`` every candidate stays in
@@ -23,9 +23,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from appconfig import load_config, run, save_config, split_overrides
-from generation import GeneratorConfig, generator_path, open_generator, run_tournament, sample_candidates
-from judging import JudgeConfig, open_judge
+from vqi_apps.config import load_config, run, save_config, split_overrides
+from vqi_apps.generation import GeneratorConfig, generator_path, open_generator, run_tournament, sample_candidates
+from vqi_apps.judging import JudgeConfig, open_judge
 
 
 @dataclass

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import torch
 
-from appconfig import load_config, run, split_overrides
-from judging import JudgeConfig, open_judge
+from vqi_apps.config import load_config, run, split_overrides
+from vqi_apps.judging import JudgeConfig, open_judge
 from vqi_judge import TASKS, Judgement, check_checkpoint, check_media, read_manifest
 from vqi_video import VideoDecodeError
 
@@ -39,7 +39,7 @@ class InferConfig:
     """Settings of apps/infer.py.
 
     Attributes:
-        judge: which judge runs and how (see ``apps/judging.py``).
+        judge: which judge runs and how (see ``vqi_apps.judging``).
         seed: seed of sampling (with ``judge.do_sample=true``).
     """
 

@@ -19,34 +19,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from appconfig import run
-from defaults import synthetic_dataset, tiny_judge
-from training import StageConfig, finished, run_stage, stage_config
-from vqi_judge import read_manifest
-
-STAGE = "stage1"
-TINY = Path(__file__).parent / "configs" / "stage1" / "tiny.yaml"
-DEFAULT_SYNTHETIC = {"image_score": 32}
-
-
-def train_rows(config: StageConfig, default_counts: dict[str, int], stage: str) -> list:
-    """The training manifest's rows, or a synthetic set written into the stage folder."""
-    if config.train:
-        return read_manifest(config.train, media_root=config.media_root)
-    counts = config.synthetic or default_counts
-    folder = config.folder(stage) / "data"
-    manifest = folder / "manifest.jsonl"
-    if not manifest.is_file():
-        synthetic_dataset(folder, counts, seed=1 if stage == STAGE else 2)
-    return read_manifest(manifest)
+from vqi_apps.config import run
+from vqi_apps.stages import run_stage1, stage_config
 
 
 def main(argv: list[str] | None = None) -> Path:
-    _, config = stage_config(__doc__, TINY, argv, STAGE)
-    if done := finished(config, STAGE):
-        return done
-    rows = train_rows(config, DEFAULT_SYNTHETIC, STAGE)
-    return run_stage(config, STAGE, config.model or tiny_judge(), rows)
+    _, config = stage_config(__doc__, "stage1", argv)
+    return run_stage1(config)
 
 
 if __name__ == "__main__":

@@ -24,29 +24,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import stage1
-from appconfig import run
-from stage1 import train_rows
-from training import finished, is_complete, run_stage, stage_config
-
-STAGE = "stage2"
-TINY = Path(__file__).parent / "configs" / "stage2" / "tiny.yaml"
-DEFAULT_SYNTHETIC = {"video_score": 8, "aigc_score": 8, "compare": 8, "vqa": 8}
+from vqi_apps.config import run, tiny_config
+from vqi_apps.stages import run_stage2, stage_config
 
 
 def main(argv: list[str] | None = None) -> Path:
-    config_path, config = stage_config(__doc__, TINY, argv, STAGE)
-    if done := finished(config, STAGE):
-        return done
-    start = config.model or config.folder("stage1") / "final"
-    if config.model is None and not is_complete(Path(start)):
-        if config_path.resolve() != TINY.resolve():
-            raise FileNotFoundError(f"stage 1's judge {start} does not exist: run apps/stage1.py first, or set model=")
-        # The embedded default runs end to end: stage 1 first, on its own tiny config.
-        print(f"no stage-1 judge at {start}: running apps/stage1.py on its tiny config first")
-        start = stage1.main([f"name={config.name}", f"runs={config.runs}"])
-    rows = train_rows(config, DEFAULT_SYNTHETIC, STAGE)
-    return run_stage(config, STAGE, start, rows)
+    path, config = stage_config(__doc__, "stage2", argv)
+    return run_stage2(config, tiny=path.resolve() == tiny_config("stage2").resolve())
 
 
 if __name__ == "__main__":

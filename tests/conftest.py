@@ -1,15 +1,12 @@
-"""Cross-package and app tests: the apps folder and the helpers here (browser.py) are importable,
-and the apps' cache is a temp folder."""
+"""Cross-package and app tests: the apps' cache is a temp folder. The helpers here (browser.py,
+entrypoints.py) are importable through the ``pythonpath`` of the root pyproject's pytest settings."""
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-APPS = Path(__file__).resolve().parents[1] / "apps"
-sys.path.insert(0, str(APPS))
-sys.path.append(str(APPS.parent / "tests"))
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -25,7 +22,7 @@ def app_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def shared_media() -> Path:
     """The team's real media folder (``$VQI_SHARED_MEDIA`` or ``../shared/media``); skip when absent."""
-    media = Path(os.environ.get("VQI_SHARED_MEDIA") or APPS.parents[1] / "shared" / "media")
+    media = Path(os.environ.get("VQI_SHARED_MEDIA") or ROOT.parent / "shared" / "media")
     if not (media / "labels").is_dir():
         pytest.skip(f"no shared media at {media}; set VQI_SHARED_MEDIA to run this test")
     return media

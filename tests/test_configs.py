@@ -4,18 +4,19 @@ from pathlib import Path
 
 import pytest
 
-import defaults
-import eval as eval_app
-import infer
-import stage3
-from appconfig import load_config
-from training import StageConfig
+from entrypoints import load_app
+from vqi_apps import defaults
+from vqi_apps.config import CONFIGS, load_config
+from vqi_apps.evaluation import EvalConfig
+from vqi_apps.loop import Stage3Config, dpo_config, judge_recipe
+from vqi_apps.training import StageConfig
 from vqi_video.synthetic import COLOURS
 from vqi_video.synthetic_generation import generator_prompt
 
-CONFIGS = Path(__file__).resolve().parents[1] / "apps" / "configs"
-CLASSES = {"infer": infer.InferConfig, "eval": eval_app.EvalConfig, "stage1": StageConfig, "stage2": StageConfig,
-           "stage3": stage3.Stage3Config}
+infer = load_app("infer")
+
+CLASSES = {"infer": infer.InferConfig, "eval": EvalConfig, "stage1": StageConfig, "stage2": StageConfig,
+           "stage3": Stage3Config}
 
 
 @pytest.mark.parametrize("path", sorted(CONFIGS.glob("*/*.yaml")), ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -39,22 +40,22 @@ def test_paper_configs_carry_the_paper_settings(stage):
 def test_stage3_configs_reach_every_package_config():
     """Each stage-3 config's DPO and GRPO sections are valid vqi-diffdpo / vqi-grpo settings."""
     for path in sorted((CONFIGS / "stage3").glob("*.yaml")):
-        config = load_config(stage3.Stage3Config, path, [])
-        dpo = stage3.dpo_config(config, Path("generator"), Path("out"))
+        config = load_config(Stage3Config, path, [])
+        dpo = dpo_config(config, Path("generator"), Path("out"))
         assert (dpo.num_frames, dpo.height) == (config.generator.num_frames, config.generator.height)
-        assert config.candidates >= 2 and stage3.judge_recipe(config, path).grpo["num_generations"] >= 2
-    paper = load_config(stage3.Stage3Config, CONFIGS / "stage3" / "qwen2.5-vl-7b.yaml", [])
+        assert config.candidates >= 2 and judge_recipe(config, path).grpo["num_generations"] >= 2
+    paper = load_config(Stage3Config, CONFIGS / "stage3" / "qwen2.5-vl-7b.yaml", [])
     assert (paper.candidates, paper.both_orders, paper.dpo["beta"]) == (10, False, 5000.0)
 
 
 def test_stage3_tiny_samples_the_tiny_generator_as_it_was_trained():
     """Clip shape, prompt length and prompts of the tiny stage 3 are those of the generator's pre-training."""
-    config = load_config(stage3.Stage3Config, CONFIGS / "stage3" / "tiny.yaml", [])
+    config = load_config(Stage3Config, CONFIGS / "stage3" / "tiny.yaml", [])
     g = config.generator
-    assert g.model is None  # the tiny default, apps/defaults.py
+    assert g.model is None  # the tiny default, vqi_apps.defaults
     assert (g.num_frames, g.height, g.width) == (defaults.GENERATOR_FRAMES, defaults.GENERATOR_SIZE, defaults.GENERATOR_SIZE)
     assert g.max_sequence_length == defaults.GENERATOR_SEQUENCE_LENGTH
-    assert stage3.dpo_config(config, Path("generator"), Path("out")).max_sequence_length == g.max_sequence_length
+    assert dpo_config(config, Path("generator"), Path("out")).max_sequence_length == g.max_sequence_length
     assert sorted(config.prompts) == sorted(generator_prompt(colour) for colour in COLOURS)
 
 

@@ -6,9 +6,11 @@ import pytest
 from vqi_judge import convert, write_manifest
 from vqi_video.synthetic import clean_frames, write_clip
 
-import eval as eval_app
-import judging
-from defaults import synthetic_dataset
+from entrypoints import load_app
+from vqi_apps import evaluation, judging
+from vqi_apps.defaults import synthetic_dataset
+
+eval_app = load_app("eval")
 
 
 @pytest.fixture(scope="module")
@@ -58,13 +60,13 @@ def test_an_interrupted_run_continues_where_it_stopped(manifest, tmp_path, monke
         return judge
 
     resumed = tmp_path / "resumed"
-    monkeypatch.setattr(eval_app, "open_judge", interrupting_open)
+    monkeypatch.setattr(evaluation, "open_judge", interrupting_open)
     with pytest.raises(KeyboardInterrupt):
         run(manifest, resumed)
     assert len((resumed / "predictions.jsonl").read_text().splitlines()) == 8  # two chunks of 4 saved
-    monkeypatch.setattr(eval_app, "open_judge", real_open)
+    monkeypatch.setattr(evaluation, "open_judge", real_open)
     second = []
-    monkeypatch.setattr(eval_app, "predict", _spy(eval_app.predict, second))
+    monkeypatch.setattr(evaluation, "predict", _spy(evaluation.predict, second))
     assert run(manifest, resumed) == 0
     assert second == [7]  # only the 7 rows not yet judged
     lines = lambda p: sorted((p / "predictions.jsonl").read_text().splitlines())
@@ -128,4 +130,4 @@ def test_a_replaced_media_file_is_judged_again(tmp_path):
     assert run(manifest, output) == 0
     records = [json.loads(line) for line in (output / "predictions.jsonl").read_text().splitlines()]
     assert [("error" in r) for r in records] == [True, False, False]  # only the replaced file judged again
-    assert eval_app.load_predictions(output / "predictions.jsonl")[records[0]["id"]].get("error") is None
+    assert evaluation.load_predictions(output / "predictions.jsonl")[records[0]["id"]].get("error") is None

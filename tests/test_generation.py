@@ -1,11 +1,11 @@
-"""apps/generation.py: a sampling judge's tournament is reproducible, whatever ran before it."""
+"""vqi_apps.generation: a sampling judge's tournament is reproducible, whatever ran before it."""
 
 from __future__ import annotations
 
 import torch
 
-from defaults import tiny_judge
-from generation import Candidates, run_tournament
+from vqi_apps.defaults import tiny_judge
+from vqi_apps.generation import Candidates, run_tournament
 from vqi_judge import Judge
 from vqi_video.synthetic import Degradation, clean_frames, degrade, write_clip
 

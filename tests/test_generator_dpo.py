@@ -1,8 +1,8 @@
 """Stage 3's DPO moves the tiny generator's samples the way its pairs prefer, by more than the seed-to-seed spread.
 
 An oracle stands in for the judge: of each prompt's candidates, the one with the lowest exposure
-error (apps/generatorquality.py, from pixels) wins and the one with the highest loses. The rest is
-stage 3's: the cached tiny generator (apps/defaults.py, pre-trained on the synthetic world), the
+error (vqi_apps.generatorquality, from pixels) wins and the one with the highest loses. The rest is
+stage 3's: the cached tiny generator (vqi_apps.defaults, pre-trained on the synthetic world), the
 prompts, candidates, seeds, sampler and DPO settings of apps/configs/stage3/tiny.yaml, and its two
 rounds (DPO; the updated generator's candidates of the same seeds give new pairs; DPO again). The
 first and the final generator then sample seeds no candidate used.
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from appconfig import load_config
-from generation import Candidates, candidate_seeds, generator_path, open_generator, sample_candidates
-from generatorquality import clip_statistic, generator_quality
-from stage3 import TINY, Stage3Config, dpo_config
+from vqi_apps.config import load_config, tiny_config
+from vqi_apps.generation import Candidates, candidate_seeds, generator_path, open_generator, sample_candidates
+from vqi_apps.generatorquality import clip_statistic, generator_quality
+from vqi_apps.loop import Stage3Config, dpo_config
 from vqi_diffdpo import PreferencePair, train
 from vqi_video import read_frames
 
@@ -43,7 +43,7 @@ def _oracle_pairs(candidates: list[Candidates], num_frames: int) -> list[Prefere
 
 
 def test_two_stage3_rounds_of_dpo_on_oracle_pairs_move_held_out_samples_beyond_the_spread(tmp_path):
-    config = load_config(Stage3Config, TINY, [])
+    config = load_config(Stage3Config, tiny_config("stage3"), [])
     frames = config.generator.num_frames
 
     def load_video(path: str) -> np.ndarray:  # (frames, H, W, 3) uint8, as stage 3 loads clips
@@ -65,5 +65,5 @@ def test_two_stage3_rounds_of_dpo_on_oracle_pairs_move_held_out_samples_beyond_t
     quality = generator_quality(held_out(first, "before"), held_out(generator, "after"),
                                 [(Path(p.winner), Path(p.loser)) for p in rounds[0]], frames)
     # Measured: 0.452 -> 0.102, spread 0.239.
-    assert quality["judge_prefers"] == "lower" and quality["moved_as_judge_prefers"] is True, quality
-    assert quality["before"] - quality["after"] > quality["spread"] > 0, quality
+    assert quality.judge_prefers == "lower" and quality.moved_as_judge_prefers is True, quality
+    assert quality.before - quality.after > quality.spread > 0, quality

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from generatorquality import exposure_error, generator_quality
+from vqi_apps.generatorquality import exposure_error, generator_quality
 from vqi_video.synthetic import Degradation, clean_frames, degrade, write_clip
 
 
@@ -39,10 +39,10 @@ def test_generator_quality_reads_the_judges_direction_and_the_move(tmp_path):
     after = [_clip(tmp_path, "a0", 91), _clip(tmp_path, "a1", 100)]
     # The judge preferred the clip nearer the clean level: it prefers a lower exposure error.
     result = generator_quality(before, after, [(before[1], before[0])], num_frames=5)
-    assert result["statistic"] == "exposure_error" and result["judge_prefers"] == "lower"
-    assert result["before"] == pytest.approx(0.546, abs=0.01) and result["after"] == pytest.approx(0.029, abs=0.01)
-    assert result["spread"] == pytest.approx(0.126, abs=0.01)  # population std of 0.672 and 0.419
-    assert result["moved_as_judge_prefers"] is True
+    assert result.statistic == "exposure_error" and result.judge_prefers == "lower"
+    assert result.before == pytest.approx(0.546, abs=0.01) and result.after == pytest.approx(0.029, abs=0.01)
+    assert result.spread == pytest.approx(0.126, abs=0.01)  # population std of 0.672 and 0.419
+    assert result.moved_as_judge_prefers is True
     flipped = generator_quality(before, after, [(before[0], before[1])], num_frames=5)
-    assert flipped["judge_prefers"] == "higher" and flipped["moved_as_judge_prefers"] is False
-    assert generator_quality(before, after, [], num_frames=5)["judge_prefers"] is None
+    assert flipped.judge_prefers == "higher" and flipped.moved_as_judge_prefers is False
+    assert generator_quality(before, after, [], num_frames=5).judge_prefers is None

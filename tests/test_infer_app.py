@@ -2,9 +2,11 @@
 
 import json
 
-import infer
 import pytest
+from entrypoints import load_app
 from vqi_video.synthetic import Degradation, clean_frames, degrade, write_clip, write_image
+
+infer = load_app("infer")
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +55,7 @@ def test_unknown_config_key_is_a_clear_error(media):
 
 
 def test_a_manifest_runs_each_row_with_its_task(tmp_path, capsys):
-    from defaults import synthetic_dataset
+    from vqi_apps.defaults import synthetic_dataset
 
     manifest = synthetic_dataset(tmp_path / "set", {"compare": 1, "vqa": 1, "aigc_score": 1}, seed=2)
     out = tmp_path / "m.json"

@@ -1,11 +1,9 @@
-"""apps/heldout.py and tools/learning_curve.py: metrics and intervals by hand, the shuffled copy's
+"""vqi_apps.heldout and tools/learning_curve.py: metrics and intervals by hand, the shuffled copy's
 frames, and the command line end to end on a run folder of tiny judges."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,12 +13,12 @@ from vqi_metrics import srcc
 from vqi_video import read_frames, read_video
 from vqi_video.synthetic import TEMPORAL_KINDS
 
-import eval as eval_app
-import heldout
-import stage3report
-from report import render_report
+from entrypoints import TOOLS, load_script
+from vqi_apps import heldout, stage3report
+from vqi_apps.evaluation import load_predictions
+from vqi_apps.report import render_report
 
-TOOL = Path(__file__).resolve().parents[1] / "tools" / "learning_curve.py"
+TOOL = TOOLS / "learning_curve.py"
 KEYS = {"image_srcc", "video_srcc", "aigc_spatial_srcc", "aigc_temporal_srcc", "aigc_alignment_srcc",
         "compare_acc", "vqa_acc", "unreadable", "temporal_compare_acc", "temporal_compare_acc_shuffled",
         "temporal_video_srcc", "temporal_video_srcc_shuffled"}
@@ -62,7 +60,7 @@ def hand_written(tmp_path):
         add(_row(i, "vqa", label=label, question="Is it sharp?"), parse_failed=answer is None, answer=answer)
     path = tmp_path / "predictions.jsonl"
     path.write_text("".join(json.dumps(p) + "\n" for p in preds))
-    return rows, eval_app.load_predictions(path)
+    return rows, load_predictions(path)
 
 
 def test_metrics_by_hand(hand_written):
@@ -175,17 +173,10 @@ def run_folder(tmp_path_factory):
     return run
 
 
-def _tool():
-    spec = importlib.util.spec_from_file_location("learning_curve", TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_command_line_end_to_end(run_folder, held, tmp_path, capsys):
     out = tmp_path / "curve.json"
     argv = [str(run_folder), "--eval-seed", str(SEED), "--items", "8", "--json", str(out), *FAST]
-    curve = _tool().main(argv)
+    curve = load_script(TOOL).main(argv)
     printed = capsys.readouterr().out
     saved = json.loads(out.read_text())
     assert list(saved) == ["start", "stage1"] and saved == json.loads(json.dumps(curve))
@@ -203,7 +194,7 @@ def test_command_line_end_to_end(run_folder, held, tmp_path, capsys):
     assert chance.split()[1:] == ["0"] * 5 + ["0.5", "0.5", "-"]
     predictions = run_folder / "learning_curve" / "stage1" / held.manifest.parent.name / "predictions.jsonl"
     before = predictions.read_text()
-    assert _tool().main(argv) == curve and predictions.read_text() == before  # reused, not judged again
+    assert load_script(TOOL).main(argv) == curve and predictions.read_text() == before  # reused, not judged again
     page = render_report(title="t", summary={}, verdicts=[], heatmaps=[], curves=[], before_after=[],
                          learning=stage3report.stage_metrics(saved))
     assert page.index("Does it learn?") < page.index("<h2>Summary") and "temporal_compare_acc_shuffled" in page
@@ -211,4 +202,4 @@ def test_command_line_end_to_end(run_folder, held, tmp_path, capsys):
 
 def test_missing_run_folder_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="nowhere"):
-        _tool().main([str(tmp_path / "nowhere")])
+        load_script(TOOL).main([str(tmp_path / "nowhere")])

@@ -1,4 +1,4 @@
-"""apps/report.py: the stage-3 report page is self-contained, escaped and renders cleanly in Chromium."""
+"""vqi_apps.report: the stage-3 report page is self-contained, escaped and renders cleanly in Chromium."""
 
 import base64
 import io
@@ -10,8 +10,8 @@ from PIL import Image
 from vqi_video.synthetic import Degradation, clean_frames, degrade, write_clip
 
 import browser
-from report import BeforeAfter, Curve, Heatmap, StageMetrics, Verdict, curve_png, heatmap_png, stage_metrics_png
-from report import render_report, write_report
+from vqi_apps.report import BeforeAfter, Curve, Heatmap, StageMetrics, Verdict, curve_png, heatmap_png, stage_metrics_png
+from vqi_apps.report import render_report, write_report
 
 EVIL = "<script>alert(1)</script>"
 # Held-out metrics of three stages: one undefined (a constant prediction), one without interval.

@@ -16,13 +16,14 @@ import pytest
 import yaml
 from safetensors.numpy import load_file
 
-import generate
-import stage3
 from browser import find_browser, render
-from defaults import tiny_generator, tiny_judge
-from training import StageConfig
+from entrypoints import APPS, load_app
+from vqi_apps.defaults import tiny_generator, tiny_judge
+from vqi_apps.loop import Loop, Stage3Config
+from vqi_apps.training import StageConfig
 
-APPS = Path(__file__).resolve().parents[1] / "apps"
+generate = load_app("generate")
+
 SHORT = [
     "prompts=[a red square gliding over a soft gradient, a blue square gliding over a soft gradient,"
     " a green square moving slowly over a dark gradient]",
@@ -158,13 +159,13 @@ def test_the_report_renders_in_a_browser(finished_run):
 
 def test_candidates_gone_since_their_step_are_an_error_naming_the_fix(tmp_path):
     """A generate step whose clip was deleted after it finished: the step reading it names the prompt."""
-    config = stage3.Stage3Config(runs=str(tmp_path), prompts=["a red square", "a blue square"])
+    config = Stage3Config(runs=str(tmp_path), prompts=["a red square", "a blue square"])
     folder = tmp_path / "generate"
     folder.mkdir()
     for pid, prompt in (("p000", "a red square"), ("p001", "a blue square")):
         (folder / f"{pid}.json").write_text(json.dumps({"prompt": prompt, "seeds": [0], "clips": [f"{pid}.mp4"]}))
     (folder / "p000.mp4").write_bytes(b"clip")
-    loop = stage3.Loop(config, tmp_path / "judge", StageConfig())
+    loop = Loop(config, tmp_path / "judge", StageConfig())
     with pytest.raises(FileNotFoundError, match=r"the candidates of 1 of 2 prompts \(e\.g\. p001\) are missing "
                                                 r"although the step finished: delete .*done\.json"):
         loop.candidates(folder)

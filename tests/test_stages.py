@@ -1,15 +1,15 @@
 """apps/stage1.py and apps/stage2.py on their tiny configs, shortened: the chain, outputs, skip when done."""
 
-from pathlib import Path
-
 import pytest
 import yaml
 from vqi_judge import Judge
 
-import stage1
-import stage2
+from entrypoints import load_app
+from vqi_apps.config import CONFIGS
 
-CONFIGS = Path(__file__).resolve().parents[1] / "apps" / "configs"
+stage1 = load_app("stage1")
+stage2 = load_app("stage2")
+
 
 
 def test_stage2_default_runs_stage1_first_then_skips_finished_stages(tmp_path, capsys):

@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 from vqi_judge import build_tiny_judge
 
-import eval as eval_app
-import infer
-import stage1
-from appconfig import claim_folder, claim_inputs, load_config, run
-from judging import model_identity
-from training import StageConfig
+from entrypoints import APPS, load_app
+from vqi_apps.config import claim_folder, claim_inputs, load_config, run, tiny_config
+from vqi_apps.judging import model_identity
+from vqi_apps.training import StageConfig
 
-APPS = Path(__file__).resolve().parents[1] / "apps"
+eval_app = load_app("eval")
+infer = load_app("infer")
+stage1 = load_app("stage1")
+
 
 
 def error_line(main, argv: list[str], capsys) -> str:
@@ -166,7 +167,7 @@ def test_eval_on_a_manifest_whose_media_are_missing(tmp_path, capsys):
 def test_a_run_folder_made_with_other_settings_is_refused(tmp_path, capsys):
     """Its finished stage or checkpoints would otherwise be reused for settings that did not make them."""
     folder = tmp_path / "tiny" / "stage1"
-    earlier = load_config(StageConfig, APPS / "configs" / "stage1" / "tiny.yaml", [f"runs={tmp_path}", "grpo.max_steps=7"])
+    earlier = load_config(StageConfig, tiny_config("stage1"), [f"runs={tmp_path}", "grpo.max_steps=7"])
     claim_folder(folder, earlier)
     saved = (folder / "config.yaml").read_text()
     line = error_line(stage1.main, [f"runs={tmp_path}"], capsys)

@@ -11,7 +11,7 @@ to eval) on the held-out synthetic set of ``--eval-seed`` and on the temporal ch
 shuffled copies, into ``<output>/<stage>/``, so a second call reuses the predictions. Printed: each
 metric with its 90 % bootstrap interval, and the chance level of each column. ``--json`` writes
 ``{stage: {metric: value, metric_ci: [lo, hi]}}``, null where undefined. The metrics, the
-intervals and the temporal check are described in apps/heldout.py.
+intervals and the temporal check are described in vqi_apps.heldout.
 """
 
 from __future__ import annotations
@@ -20,12 +20,9 @@ import argparse
 import sys
 from pathlib import Path
 
-APPS = Path(__file__).resolve().parents[1] / "apps"
-sys.path.insert(0, str(APPS))
-
-import heldout  # noqa: E402  (apps/heldout.py)
-from appconfig import run, split_overrides  # noqa: E402
-from defaults import SYNTHETIC_EVAL_COUNTS, SYNTHETIC_EVAL_SEED  # noqa: E402
+from vqi_apps import heldout
+from vqi_apps.config import run, split_overrides
+from vqi_apps.defaults import SYNTHETIC_EVAL_COUNTS, SYNTHETIC_EVAL_SEED
 
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -34,7 +31,7 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("run", type=Path, help="a run folder, runs/<name>")
     parser.add_argument("--eval-seed", type=int, default=SYNTHETIC_EVAL_SEED,
                         help=f"seed of the held-out synthetic set (default {SYNTHETIC_EVAL_SEED})")
-    parser.add_argument("--items", type=int, help="items per task (default: apps/defaults.py's "
+    parser.add_argument("--items", type=int, help="items per task (default: vqi_apps.defaults's "
                         f"{min(SYNTHETIC_EVAL_COUNTS.values())}+); fewer for a quick, wider-interval look")
     parser.add_argument("--json", type=Path, help="also write the metrics to this JSON file")
     parser.add_argument("--config", type=Path, default=heldout.EVAL_CONFIG, help="eval config")

@@ -33,9 +33,12 @@ class Package:
 
     @property
     def source_dir(self) -> Path:
-        """Where the package's modules live (src layout); apps keep theirs at the top."""
-        src = self.path / "src" / self.module
-        return src if src.is_dir() else self.path
+        """Where the package's modules live (src layout)."""
+        return self.path / "src" / self.module
+
+    def source_files(self) -> list[Path]:
+        """The package's modules, and the scripts at the top of its folder (apps/stage1.py, ...)."""
+        return sorted(self.source_dir.rglob("*.py")) + sorted(self.path.glob("*.py"))
 
     def requirement_names(self) -> dict[str, str]:
         """Map each declared runtime requirement's normalised name to its full specifier."""
@@ -75,5 +78,5 @@ def packages() -> list[Package]:
 
 
 def apps() -> Package:
-    """The ``apps`` member, which may import every package."""
+    """The ``apps`` member (``vqi_apps`` and the entry scripts), which may import every package."""
     return load(ROOT / "apps")

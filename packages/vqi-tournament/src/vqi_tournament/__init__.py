@@ -4,11 +4,13 @@
 ``tally`` counts wins and picks the best and worst candidate; ``round_robin`` does all three.
 ``select_pairs`` turns per-prompt results into the preference set C, ``refresh`` into C-hat,
 and ``merge_for_judge`` into training rows for the judge. ``TournamentLog`` makes a long run
-resumable. See the README for the selection rules and the durability guarantees.
+resumable; ``write_atomic`` replaces a file so that readers never see a part of it. See the
+README for the selection rules and the durability guarantees.
 """
 
 import importlib.metadata
 
+from vqi_tournament.durable import write_atomic
 from vqi_tournament.jsonl import read_pairs, write_pairs
 from vqi_tournament.log import TournamentLog
 from vqi_tournament.merge import C_HAT_DATASET, merge_for_judge
@@ -39,5 +41,6 @@ __all__ = [
     "schedule",
     "select_pairs",
     "tally",
+    "write_atomic",
     "write_pairs",
 ]

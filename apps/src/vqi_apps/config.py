@@ -24,6 +24,15 @@ import yaml
 
 T = TypeVar("T")
 
+#: The shipped configs, ``apps/configs/<app>/*.yaml``: ``tiny.yaml`` is each app's embedded default.
+#: They sit beside this package in the workspace's apps/ member (an editable install).
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+def tiny_config(app: str) -> Path:
+    """The embedded default config of an app: ``apps/configs/<app>/tiny.yaml``."""
+    return CONFIGS / app / "tiny.yaml"
+
 
 def _scalar(text: str) -> Any:
     """A command-line or YAML string as the number or value it spells (``1e-6`` is a float here,
@@ -225,6 +234,12 @@ def claim_folder(folder: str | Path, config: Any) -> Path:
     shown = lambda changed: ", ".join(changed[:3]) + (", ..." if len(changed) > 3 else "")
     _refuse_changed(folder, path, _plain(config), lambda changed: f"was made with other settings ({shown(changed)} differ)")
     return save_config(config, path)
+
+
+def saved_config(cls: type[T], folder: str | Path) -> T | None:
+    """The config :func:`claim_folder` saved in ``folder``, read into ``cls``; None when there is none."""
+    path = Path(folder) / "config.yaml"
+    return load_config(cls, path, []) if path.is_file() else None
 
 
 def claim_inputs(folder: str | Path, inputs: dict[str, Any]) -> None:

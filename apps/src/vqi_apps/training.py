@@ -2,30 +2,27 @@
 folder on a manifest's rows (vqi-judge turns them into trainer rows and the paper's rewards).
 
 The stage folder ``runs/<name>/<stage>/`` holds the trainer's checkpoints, ``final/`` (the model and
-processor in HF format, loadable by ``Judge.from_pretrained``) and ``config.yaml`` (the resolved
-config); a stage is complete once ``final/summary.yaml`` exists (written after the weights).
+processor in HF format, loadable by ``Judge.from_pretrained``, then ``summary.yaml``) and
+``config.yaml`` (the resolved config); see ``vqi_apps.runfolder``.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from transformers import AutoModelForImageTextToText, AutoProcessor
 
-from appconfig import claim_folder, load_config, split_overrides, writable_folder
+from vqi_apps.config import claim_folder
+from vqi_apps.runfolder import RunFolder, StageSummary, last_checkpoint, stage_summary
 from vqi_grpo import VideoGRPOConfig, VideoGRPOTrainer
 from vqi_judge import (
     CheckpointError,
     ManifestRow,
     check_checkpoint,
     check_media,
-    read_manifest,
     trainer_rows,
     training_rewards,
 )
@@ -63,7 +60,7 @@ class RewardConfig:
 
 @dataclass
 class StageConfig:
-    """Settings of a GRPO stage (apps/stage1.py, apps/stage2.py).
+    """Settings of a GRPO stage (apps/stage1.py, apps/stage2.py, and stage 3's judge refresh).
 
     Attributes:
         name: the run name: outputs go to ``runs/<name>/<stage>/``.
@@ -86,32 +83,10 @@ class StageConfig:
     rewards: RewardConfig = field(default_factory=RewardConfig)
     grpo: Annotated[dict[str, Any], VideoGRPOConfig] = field(default_factory=dict)
 
-    def folder(self, stage: str) -> Path:
-        """``runs/<name>/<stage>``."""
-        return Path(self.runs) / self.name / stage
-
-
-def stage_config(doc: str, tiny: Path, argv: list[str] | None, stage: str) -> tuple[Path, StageConfig]:
-    """Parse a stage app's command line: ``--config`` (default ``tiny``) plus ``key=value`` overrides.
-
-    Everything the config names is checked before anything is written: its keys and types, the
-    GRPO settings as transformers checks them, the starting checkpoint and the run folder.
-    """
-    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", type=Path, default=tiny, help="YAML config (default: the tiny CPU one)")
-    rest, overrides = split_overrides(sys.argv[1:] if argv is None else argv)
-    path = parser.parse_args(rest).config
-    config = load_config(StageConfig, path, overrides)
-    args = grpo_args(config, config.folder(stage))
-    if config.train and Path(config.train).is_file():  # a missing one is reported where it is read
-        args.check_prompts(len(read_manifest(config.train, media_root=config.media_root)), str(config.train))
-    elif config.synthetic:
-        args.check_prompts(sum(config.synthetic.values()), "the synthetic set (synthetic)")
-    if config.model is not None:
-        check_checkpoint(config.model)
-    writable_folder(config.folder(stage), "runs")
-    claim_folder(config.folder(stage), config)
-    return path, config
+    @property
+    def run(self) -> RunFolder:
+        """``runs/<name>``."""
+        return RunFolder.at(self.runs, self.name)
 
 
 def grpo_args(config: StageConfig, folder: Path) -> VideoGRPOConfig:
@@ -125,32 +100,16 @@ def grpo_args(config: StageConfig, folder: Path) -> VideoGRPOConfig:
         raise ValueError(f"{str(err).splitlines()[0]} (grpo): change that setting in the config's grpo section") from None
 
 
-def finished(config: StageConfig, stage: str) -> Path | None:
-    """The stage's ``final/`` folder when the stage is complete (it is then not trained again)."""
-    final = config.folder(stage) / "final"
-    if is_complete(final):
-        print(f"{stage} already complete: {final}")
-        return final
-    return None
-
-
-def is_complete(final: Path) -> bool:
-    """Whether a stage's ``final/`` folder was written to the end (its summary comes last)."""
-    return (final / "summary.yaml").is_file()
-
-
 def run_stage(
     config: StageConfig, stage: str, model_path: str | Path, rows: list[ManifestRow], folder: Path | None = None
 ) -> Path:
     """Train ``model_path`` with GRPO on ``rows`` into ``folder`` (default ``runs/<name>/<stage>/``); return ``final/``."""
-    folder = folder or config.folder(stage)
+    folder = folder or config.run.stage(stage)
     final = folder / "final"
     check_media(rows)
     args = grpo_args(config, folder)
     check_checkpoint(model_path)
-    # A checkpoint is complete once the Trainer wrote its trainer_state.json (the last file it saves).
-    complete = [p for p in folder.glob("checkpoint-*") if (p / "trainer_state.json").is_file()]
-    last = max(complete, key=lambda p: int(p.name.split("-")[1]), default=None)
+    last = last_checkpoint(folder)
     if last is not None:
         try:
             check_checkpoint(last)
@@ -173,18 +132,18 @@ def run_stage(
     trainer.train(resume_from_checkpoint=str(last) if last else None)
     trainer.save_model(str(final))
     processor.save_pretrained(str(final))
-    (final / "summary.yaml").write_text(yaml.safe_dump(_summary(trainer), sort_keys=False))
+    _summary(trainer).write(stage_summary(final))
     print(f"{stage}: {trainer.state.global_step} steps, {trainer.skipped} prompts skipped; model in {final}")
     return final
 
 
-def _summary(trainer: VideoGRPOTrainer) -> dict[str, Any]:
+def _summary(trainer: VideoGRPOTrainer) -> StageSummary:
     history = [h for h in trainer.state.log_history if "reward" in h]
-    return {
-        "steps": trainer.state.global_step,
-        "skipped_prompts": trainer.skipped,
-        "reward_first": history[0]["reward"] if history else None,
-        "reward_last": history[-1]["reward"] if history else None,
-        "rewards": [h["reward"] for h in history],
-        "losses": [h["loss"] for h in history if "loss" in h],
-    }
+    return StageSummary(
+        steps=trainer.state.global_step,
+        skipped_prompts=trainer.skipped,
+        reward_first=history[0]["reward"] if history else None,
+        reward_last=history[-1]["reward"] if history else None,
+        rewards=[h["reward"] for h in history],
+        losses=[h["loss"] for h in history if "loss" in h],
+    )

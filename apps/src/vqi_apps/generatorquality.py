@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from statistics import mean, pstdev
-from typing import Any
 
 import numpy as np
 
+from vqi_apps.runfolder import GeneratorQuality
 from vqi_video import read_frames
 from vqi_video.synthetic import CLEAN_BRIGHTNESS
 
@@ -46,7 +46,7 @@ def clip_statistic(path: Path, num_frames: int) -> float:
 
 def generator_quality(
     before: Sequence[Path], after: Sequence[Path], pairs: Sequence[tuple[Path, Path]], num_frames: int
-) -> dict[str, Any]:
+) -> GeneratorQuality:
     """The statistic of the first and final generator's clips (same prompts and seeds).
 
     Args:
@@ -56,9 +56,8 @@ def generator_quality(
         num_frames: frames read per clip.
 
     Returns:
-        ``{statistic, before, after, spread, judge_prefers, moved_as_judge_prefers}``: means over
-        the clips, ``spread`` the seed-to-seed standard deviation of the first generator's clips,
-        ``judge_prefers`` ``lower``/``higher`` (None without pairs).
+        Means over the clips (rounded to 4 places), ``spread`` the seed-to-seed standard deviation
+        of the first generator's clips, ``judge_prefers`` ``lower``/``higher`` (None without pairs).
     """
     first = [clip_statistic(p, num_frames) for p in before]
     final = [clip_statistic(p, num_frames) for p in after]
@@ -66,7 +65,7 @@ def generator_quality(
     prefers = None if not gaps or mean(gaps) == 0 else ("lower" if mean(gaps) < 0 else "higher")
     change = mean(final) - mean(first)
     moved = None if prefers is None else (change < 0) == (prefers == "lower") and change != 0
-    return {
-        "statistic": STATISTIC, "before": round(mean(first), 4), "after": round(mean(final), 4),
-        "spread": round(pstdev(first), 4), "judge_prefers": prefers, "moved_as_judge_prefers": moved,
-    }
+    return GeneratorQuality(
+        statistic=STATISTIC, before=round(mean(first), 4), after=round(mean(final), 4),
+        spread=round(pstdev(first), 4), judge_prefers=prefers, moved_as_judge_prefers=moved,
+    )

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from defaults import tiny_judge
+from vqi_apps.defaults import tiny_judge
 from vqi_judge import Judge, is_hub_id
 
 

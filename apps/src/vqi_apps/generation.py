@@ -8,8 +8,9 @@ once), recording each prompt's verdicts durably before tallying.
 On disk, a candidate folder holds ``<prompt_id>_c<k>.mp4`` and one ``<prompt_id>.json`` per
 prompt (prompt, seeds, clip names), written atomically after its clips: a prompt whose JSON
 exists is complete. A tournament folder holds ``log.jsonl`` (vqi-tournament's durable record of
-verdicts), ``reasoning/<prompt_id>.json`` (the judge's text per ordered pair) and, once every
-prompt is judged, ``results.jsonl`` (wins, best, worst, win matrix per prompt).
+verdicts), ``reasoning/<prompt_id>.json`` (the judge's text per ordered pair: written and read
+by ``vqi_apps.runfolder``) and, once every prompt is judged, ``results.jsonl`` (wins, best,
+worst, win matrix per prompt: :func:`write_results`, :func:`read_results`).
 """
 
 from __future__ import annotations
@@ -28,10 +29,11 @@ import torch
 from diffusers import DiffusionPipeline
 from tqdm.auto import tqdm
 
-from defaults import tiny_generator
+from vqi_apps.defaults import tiny_generator
+from vqi_apps.runfolder import read_reasoning, write_reasoning
 from vqi_diffdpo import detect_family
 from vqi_judge import Judge
-from vqi_tournament import PromptResult, TournamentLog, TournamentResult
+from vqi_tournament import PromptResult, TournamentLog, TournamentResult, write_atomic
 from vqi_video.synthetic import write_clip
 
 
@@ -128,17 +130,6 @@ def sample(pipe: DiffusionPipeline, config: GeneratorConfig, prompt: str, seeds:
     return (video.clip(0.0, 1.0) * 255.0).round().astype(np.uint8)
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to ``path`` through a temporary file renamed into place (never half-written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_name(f".{path.name}.tmp")
-    with scratch.open("w", encoding="utf-8") as out:
-        json.dump(data, out, indent=1)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(scratch, path)
-
-
 def read_candidates(folder: Path, prompt_id: str) -> Candidates | None:
     """A prompt's complete candidates in ``folder``, or None when they are not all written."""
     record = folder / f"{prompt_id}.json"
@@ -171,7 +162,8 @@ def sample_candidates(
             names = [f"{prompt_id}_c{k}.mp4" for k in range(len(seeds))]
             for name, frames in zip(names, sample(pipe, config, prompt, seeds)):
                 write_clip(folder / name, frames, fps=config.fps)
-            write_json_atomic(folder / f"{prompt_id}.json", {"prompt": prompt, "seeds": list(seeds), "clips": names})
+            record = {"prompt": prompt, "seeds": list(seeds), "clips": names}
+            write_atomic(folder / f"{prompt_id}.json", json.dumps(record, indent=1).encode("utf-8"))
             done = read_candidates(folder, prompt_id)
         assert done is not None
         results.append(done)
@@ -210,17 +202,15 @@ def run_tournament(
     out = []
     for item in tqdm(candidates, desc=desc, unit="prompt"):
         n = len(item.clips)
-        notes_file = folder / "reasoning" / f"{item.prompt_id}.json"
-        notes = json.loads(notes_file.read_text()) if notes_file.is_file() else {}
+        reasoning = read_reasoning(folder, item.prompt_id)
         pending = log.pending(item.prompt_id, n, both_orders=both_orders)
         if pending:
             torch.manual_seed(zlib.crc32(f"{seed}/{item.prompt_id}".encode()))
             verdicts = judge.compare_pairs(item.clips, pending, prompt=item.prompt)
-            notes |= {f"{i},{j}": v.text for (i, j), v in zip(pending, verdicts)}
-            write_json_atomic(notes_file, notes)
+            reasoning |= {pair: v.text for pair, v in zip(pending, verdicts)}
+            write_reasoning(folder, item.prompt_id, reasoning)
             log.record(item.prompt_id, [(pair, v.winner) for pair, v in zip(pending, verdicts)])
         result = log.tally(item.prompt_id, n, both_orders=both_orders, seed=f"{seed}/{item.prompt_id}")
-        reasoning = {tuple(map(int, key.split(","))): text for key, text in notes.items()}
         out.append(Tournament(item, result, reasoning))
     return out
 
@@ -242,3 +232,8 @@ def write_results(path: Path, tournaments: Sequence[Tournament], relative_to: Pa
             "disagreement_rate": r.disagreement_rate,
         })
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+
+
+def read_results(path: Path) -> list[dict[str, Any]]:
+    """The rows :func:`write_results` wrote, in prompt order."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

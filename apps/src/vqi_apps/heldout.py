@@ -4,7 +4,7 @@
     curve = learning_curve(Path("runs/tiny"))                      # from an app, e.g. stage 3's report
 
 The held-out set is synthetic (``vqi_video.synthetic_tasks``): seed :data:`SYNTHETIC_EVAL_SEED`
-and :data:`SYNTHETIC_EVAL_COUNTS` items per task by default (apps/defaults.py; the training sets
+and :data:`SYNTHETIC_EVAL_COUNTS` items per task by default (vqi_apps.defaults; the training sets
 of the tiny defaults use other seeds); another seed or count gives another set, each cached
 under its own name. The judges (:func:`judges`) are each evaluated by apps/eval.py, whose
 predictions are saved and reused (resumable), so the statistics here are computed from files.
@@ -14,7 +14,7 @@ Metrics (:data:`METRICS`), each with a 90 % percentile bootstrap interval over t
 resamples on which a metric is undefined are left out):
 
 - ``image_srcc``, ``video_srcc``, ``aigc_{spatial,temporal,alignment}_srcc``: SRCC of the scores
-  (an unreadable score counts as the middle of the scale, as in apps/evaltables.py); null when
+  (an unreadable score counts as the middle of the scale, as in vqi_apps.evaltables); null when
   undefined (constant predictions have no correlation).
 - ``compare_acc``: preference accuracy, ties excluded ("diff"; an unreadable verdict is wrong).
 - ``vqa_acc``: yes/no accuracy (an unreadable answer is wrong).
@@ -37,7 +37,6 @@ save its result.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -45,22 +44,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-import eval as eval_app
-from appconfig import load_config
-from defaults import SYNTHETIC_EVAL, SYNTHETIC_EVAL_COUNTS, SYNTHETIC_EVAL_SEED, built, cache_dir
-from defaults import synthetic_dataset, synthetic_eval_set, tiny_judge
-from evaltables import format_table, preference_pairs, score_pairs, vqa_correct
-from training import is_complete
-from vqi_judge import DIMENSIONS, ManifestRow, read_manifest, write_manifest
+from vqi_apps.config import load_config, saved_config, tiny_config
+from vqi_apps.defaults import SYNTHETIC_EVAL, SYNTHETIC_EVAL_COUNTS, SYNTHETIC_EVAL_SEED, built, cache_dir
+from vqi_apps.defaults import synthetic_dataset, synthetic_eval_set, tiny_judge
+from vqi_apps.evaltables import format_table, preference_pairs, score_pairs, vqa_correct
+from vqi_apps.evaluation import EvalConfig, evaluate
+from vqi_apps.runfolder import RunFolder, is_complete
+from vqi_apps.training import StageConfig
+from vqi_judge import DIMENSIONS, ManifestRow, check_checkpoint, read_manifest, write_manifest
 from vqi_metrics import pairwise_accuracy, srcc
 from vqi_video import read_frames, read_video
 from vqi_video.synthetic import SYNTHETIC_FPS, TEMPORAL_KINDS, write_clip
 
-EVAL_CONFIG = Path(__file__).parent / "configs" / "eval" / "tiny.yaml"
-#: The judges of a run after each stage, by the folder they are saved in.
-STAGES = {"stage1": "stage1/final", "stage2": "stage2/final", "stage3": "stage3/round_1/judge/final"}
+EVAL_CONFIG = tiny_config("eval")
 #: Metrics of the held-out set, with the value a judge gets by chance (None: no chance level).
 CHANCE: dict[str, float | None] = {
     "image_srcc": 0.0,
@@ -110,7 +107,7 @@ def heldout_set(seed: int = SYNTHETIC_EVAL_SEED, counts: Mapping[str, int] | Non
     """The manifest of a held-out synthetic set, built into the apps' cache on first use.
 
     Args:
-        seed: the set's seed; the default is apps/defaults.py's evaluation set.
+        seed: the set's seed; the default is vqi_apps.defaults's evaluation set.
         counts: items per task (default :data:`SYNTHETIC_EVAL_COUNTS`); fewer for a quick look.
 
     Returns:
@@ -203,7 +200,7 @@ def temporal_copies(manifest: Path, fps: float, max_frames: int) -> tuple[Path, 
 
 def prepare(seed: int, counts: Mapping[str, int] | None, config: Path, overrides: Sequence[str]) -> HeldOut:
     """The held-out set of ``seed`` and its temporal copies for the judge sampling of an eval config."""
-    judge = load_config(eval_app.EvalConfig, config, list(overrides)).judge
+    judge = load_config(EvalConfig, config, list(overrides)).judge
     manifest = heldout_set(seed, counts)
     return HeldOut(manifest, *temporal_copies(manifest, judge.fps, judge.max_frames))
 
@@ -214,10 +211,11 @@ def judges(run: Path) -> dict[str, Path]:
     ``start`` is ``model`` of ``stage1/config.yaml`` (the tiny judge when it is null or the file
     is missing); a stage's judge counts once its folder is complete (``summary.yaml`` written).
     """
-    saved = run / "stage1" / "config.yaml"
-    model = yaml.safe_load(saved.read_text()).get("model") if saved.is_file() else None
+    folder = RunFolder(run)
+    stage1 = saved_config(StageConfig, folder.stage("stage1"))
+    model = stage1.model if stage1 else None
     found = {"start": Path(model) if model else tiny_judge()}
-    found |= {stage: run / sub for stage, sub in STAGES.items() if is_complete(run / sub)}
+    found |= {stage: final for stage, final in folder.judges().items() if is_complete(final)}
     return found
 
 
@@ -333,15 +331,15 @@ def temporal_metrics(ordered: tuple[Sequence[ManifestRow], Predictions],
 
 def predictions(model: Path, manifest: Path, output: Path, config: Path,
                 overrides: Sequence[str]) -> tuple[list[ManifestRow], dict[str, dict]]:
-    """Run apps/eval.py on one judge and manifest (its printout kept quiet; finished items reused).
+    """Evaluate one judge on one manifest as apps/eval.py does (finished items reused).
 
     Returns:
         The manifest's rows and the predictions by row id (``output/predictions.jsonl``).
     """
-    argv = [str(manifest), "--config", str(config), f"judge.model={model}", f"output={output}", *overrides]
-    with contextlib.redirect_stdout(io.StringIO()):
-        eval_app.main(argv)
-    return read_manifest(manifest), eval_app.load_predictions(output / "predictions.jsonl")
+    settings = load_config(EvalConfig, config, [f"judge.model={model}", f"output={output}", *overrides])
+    check_checkpoint(model)
+    rows = read_manifest(manifest)
+    return rows, evaluate(settings, rows[: settings.limit]).predictions
 
 
 def evaluate_judge(model: Path, heldout: HeldOut, output: Path, config: Path = EVAL_CONFIG,
@@ -374,7 +372,7 @@ def learning_curve(run: Path, *, eval_seed: int = SYNTHETIC_EVAL_SEED, counts: M
 
     Args:
         run: the run folder, ``runs/<name>``.
-        eval_seed: seed of the held-out set (default: apps/defaults.py's).
+        eval_seed: seed of the held-out set (default: vqi_apps.defaults's).
         counts: items per task (default :data:`SYNTHETIC_EVAL_COUNTS`).
         config: the eval config (judge sampling, batch size, tokens).
         output: where predictions go (default ``<run>/learning_curve``), one folder per stage.
@@ -384,7 +382,7 @@ def learning_curve(run: Path, *, eval_seed: int = SYNTHETIC_EVAL_SEED, counts: M
         ``{stage: {metric: value, metric_ci: [lo, hi]}}`` for the judges of :func:`judges`, in order.
     """
     heldout = prepare(eval_seed, counts, config, overrides)
-    output = output or run / "learning_curve"
+    output = output or RunFolder(run).learning_curve
     return {stage: evaluate_judge(model, heldout, output / stage, config, overrides)
             for stage, model in judges(run).items()}
 

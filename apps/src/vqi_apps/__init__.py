@@ -1,0 +1,18 @@
+"""What the entry points under apps/ share, importable by the apps, tools/ and tests/ alike.
+
+Each app (``apps/stage1.py``, ``apps/stage3.py``, ``apps/eval.py``, ...) parses its config, calls
+into this package and prints; no app imports another. One module per concept:
+
+- ``config``: the apps' YAML + ``key=value`` config loader, run-folder claims, the shipped configs.
+- ``defaults``: the tiny models and synthetic sets built into a cache on first use.
+- ``runfolder``: the layout of ``runs/<name>/`` and the records written there and read back.
+- ``judging``: the judge settings every app shares, and opening a judge from them.
+- ``training``: a GRPO stage (stages 1-2, and stage 3's judge refresh) from its config.
+- ``stages``: stages 1 and 2 end to end, the tiny default running the previous stage first.
+- ``generation``: sampling candidates from a generator and judging them in round robins.
+- ``loop``: stage 3's united finetuning, step by step.
+- ``generatorquality``: a pixel statistic of the generator's samples, never judged by the judge.
+- ``evaltables``, ``evaluation``: the paper's tables, and evaluating a judge on a manifest.
+- ``heldout``: held-out metrics of a run's judges (tools/learning_curve.py).
+- ``report``, ``stage3report``: the self-contained HTML page of a stage-3 run.
+"""
