@@ -20,7 +20,6 @@ infer = load_app("infer")
 stage1 = load_app("stage1")
 
 
-
 def error_line(main, argv: list[str], capsys) -> str:
     """Run an app's ``main`` as its ``__main__`` does; return the one stderr line it ends with."""
     with pytest.raises(SystemExit) as exit_info:
@@ -161,6 +160,16 @@ def test_eval_on_a_manifest_whose_media_are_missing(tmp_path, capsys):
     assert line == (f"error: 1 of 1 media files are missing (d: 1 of 1, e.g. {tmp_path / 'a.mp4'}): give the folder "
                     "the relative paths start from (the apps' --media-root; media_root= of read_manifest and "
                     "convert), or fetch the missing files")
+    assert not (tmp_path / "out").exists()
+
+
+def test_eval_on_a_manifest_row_its_question_cannot_be_written_for(tmp_path, capsys):
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text('{"id": "g1", "task": "aigc_score", "media": ["g1.mp4"], "dataset": "lgvq", "scores": '
+                        '{"spatial": 40, "temporal": 30, "alignment": 50}, "score_range": [0, 100]}\n')
+    line = error_line(eval_app.main, [str(manifest), f"output={tmp_path / 'out'}"], capsys)
+    assert line == (f"error: {manifest}:1: row 'g1' has no 'prompt', and the aigc_score question quotes it: add "
+                    '"prompt" to the row (for an AI-generated clip, the text prompt it was generated from)')
     assert not (tmp_path / "out").exists()
 
 
