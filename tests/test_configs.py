@@ -9,6 +9,7 @@ from vqi_apps import defaults
 from vqi_apps.config import CONFIGS, load_config
 from vqi_apps.evaluation import EvalConfig
 from vqi_apps.loop import Stage3Config, dpo_config, judge_recipe
+from vqi_apps.runfolder import RunFolder
 from vqi_apps.training import StageConfig
 from vqi_video.synthetic import COLOURS
 from vqi_video.synthetic_generation import generator_prompt
@@ -66,3 +67,17 @@ def test_overrides_convert_types_and_reject_unknown_keys():
         load_config(infer.InferConfig, None, ["judge.batch_size=three"])
     with pytest.raises(ValueError, match="must be key=value"):
         load_config(infer.InferConfig, None, ["=3"])
+
+
+def test_paper_configs_chain_through_one_run_folder():
+    """Each paper config reads the judge the app before it writes: stage 1 -> 2 -> 3 in one run
+    folder, eval on stage 2's judge and on stage 3's refreshed one (Table 1). The data files they
+    name are apps/prepare.py's (issue 15), not checked here yet."""
+    paper = {stage: load_config(CLASSES[stage], CONFIGS / stage / "qwen2.5-vl-7b.yaml", [])
+             for stage in ("stage1", "stage2", "stage3")}  # fmt: skip
+    assert {(c.runs, c.name) for c in paper.values()} == {("runs", "paper")}
+    run = RunFolder.at("runs", "paper")
+    assert paper["stage2"].model is None and paper["stage3"].judge.model is None  # the previous stage's final
+    evals = {p.name: load_config(EvalConfig, p, []) for p in sorted((CONFIGS / "eval").glob("qwen2.5-vl-7b*.yaml"))}
+    assert Path(evals["qwen2.5-vl-7b.yaml"].judge.model) == run.final("stage2")
+    assert Path(evals["qwen2.5-vl-7b-stage3.yaml"].judge.model) == run.refreshed_judge

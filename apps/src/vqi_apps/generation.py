@@ -164,8 +164,7 @@ def sample_candidates(
                 write_clip(folder / name, frames, fps=config.fps)
             record = {"prompt": prompt, "seeds": list(seeds), "clips": names}
             write_atomic(folder / f"{prompt_id}.json", json.dumps(record, indent=1).encode("utf-8"))
-            done = read_candidates(folder, prompt_id)
-        assert done is not None
+            done = Candidates(prompt_id, prompt, tuple(seeds), tuple(folder / name for name in names))
         results.append(done)
     return results
 
