@@ -23,10 +23,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from vqi_apps.config import load_config, run, split_overrides
+from vqi_apps.config import run
 from vqi_apps.defaults import synthetic_eval_set
 from vqi_apps.evaltables import format_table
 from vqi_apps.evaluation import EvalConfig, evaluate, load_predictions, tabulate
+from vqi_config import load_config, split_overrides
 from vqi_judge import check_checkpoint, read_manifest
 
 

@@ -25,8 +25,9 @@ from pathlib import Path
 
 import torch
 
-from vqi_apps.config import load_config, run, split_overrides
+from vqi_apps.config import run
 from vqi_apps.judging import JudgeConfig, open_judge
+from vqi_config import load_config, split_overrides
 from vqi_judge import TASKS, Judgement, check_checkpoint, check_media, read_manifest
 from vqi_video import VideoDecodeError
 

@@ -34,13 +34,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from vqi_apps.config import claim_folder, claim_inputs, load_config, run, split_overrides, tiny_config, writable_folder
+from vqi_apps.config import claim_folder, claim_inputs, run, tiny_config, writable_folder
 from vqi_apps.generation import generator_path
 from vqi_apps.heldout import format_curve, learning_curve
 from vqi_apps.judging import model_identity
 from vqi_apps.loop import Loop, Stage3Config, judge_recipe, print_summary, stage2_judge
 from vqi_apps.runfolder import Stage3Summary
 from vqi_apps.stage3report import build_report
+from vqi_config import load_config, split_overrides
 from vqi_judge import check_checkpoint
 
 TINY = tiny_config("stage3")

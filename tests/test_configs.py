@@ -6,11 +6,12 @@ import pytest
 
 from entrypoints import load_app
 from vqi_apps import defaults
-from vqi_apps.config import CONFIGS, load_config
+from vqi_apps.config import CONFIGS
 from vqi_apps.evaluation import EvalConfig
 from vqi_apps.loop import Stage3Config, dpo_config, judge_recipe
 from vqi_apps.runfolder import RunFolder
 from vqi_apps.training import StageConfig
+from vqi_config import load_config
 from vqi_video.synthetic import COLOURS
 from vqi_video.synthetic_generation import generator_prompt
 

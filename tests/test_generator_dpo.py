@@ -14,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from vqi_apps.config import load_config, tiny_config
+from vqi_apps.config import tiny_config
 from vqi_apps.generation import Candidates, candidate_seeds, generator_path, open_generator, sample_candidates
 from vqi_apps.generatorquality import clip_statistic, generator_quality
 from vqi_apps.loop import Stage3Config, dpo_config
+from vqi_config import load_config
 from vqi_diffdpo import PreferencePair, train
 from vqi_video import read_frames
 

@@ -11,9 +11,10 @@ import pytest
 from vqi_judge import build_tiny_judge
 
 from entrypoints import APPS, load_app
-from vqi_apps.config import claim_folder, claim_inputs, load_config, run, tiny_config
+from vqi_apps.config import claim_folder, claim_inputs, run, tiny_config
 from vqi_apps.judging import model_identity
 from vqi_apps.training import StageConfig
+from vqi_config import load_config
 
 eval_app = load_app("eval")
 infer = load_app("infer")

@@ -24,7 +24,8 @@ LIBRARIES: dict[str, set[str]] = {
     "vqi-metrics": set(),
     "vqi-tournament": set(),
     "vqi-video": set(),
-    "vqi-diffdpo": set(),
+    "vqi-config": set(),
+    "vqi-diffdpo": {"vqi-config"},
     "vqi-judge": {"vqi-video", "vqi-rewards"},
     "vqi-grpo": {"vqi-video"},
 }

@@ -21,8 +21,9 @@ import sys
 from pathlib import Path
 
 from vqi_apps import heldout
-from vqi_apps.config import run, split_overrides
+from vqi_apps.config import run
 from vqi_apps.defaults import SYNTHETIC_EVAL_COUNTS, SYNTHETIC_EVAL_SEED
+from vqi_config import split_overrides
 
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:

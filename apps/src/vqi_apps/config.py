@@ -1,26 +1,23 @@
-"""Configs of the apps: a dataclass per app, filled from a YAML file plus ``key=value`` overrides.
+"""Where the apps' configs come from and what a run folder records of them.
 
-``uv run apps/infer.py clip.mp4 --config apps/configs/infer/tiny.yaml batch_size=4 model.dtype=bfloat16``
-reads the YAML, applies the overrides (dotted keys reach nested dataclasses), converts each value
-to its field's type and rejects unknown keys with the list of known ones. The resolved config is
-what the apps save beside their outputs.
+Every app config is a dataclass read by vqi-config's one loader (``vqi_config.load_config``: YAML
+plus ``key=value`` overrides, types converted, unknown keys refused). This module names the
+shipped configs, saves the resolved config in a run folder and refuses a folder made with other
+settings or from other models, checks output folders, and ends an app on a bad input with one line.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
 import json
-import re
 import sys
 import tempfile
-import types
-import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
+
+from vqi_config import load_config, save_config, to_plain
 
 T = TypeVar("T")
 
@@ -32,176 +29,6 @@ CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 def tiny_config(app: str) -> Path:
     """The embedded default config of an app: ``apps/configs/<app>/tiny.yaml``."""
     return CONFIGS / app / "tiny.yaml"
-
-
-def _scalar(text: str) -> Any:
-    """A command-line or YAML string as the number or value it spells (``1e-6`` is a float here,
-    though YAML 1.1 reads it as a string)."""
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return _yaml(text, "")
-
-
-def _yaml(text: str, key: str) -> Any:
-    """``text`` read as YAML; a syntax error names the key it was given for."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        where = getattr(err, "problem", None) or "not valid YAML"
-        raise ValueError(f"{where} in the value {text!r} ({key or 'an override'}): write it as YAML, "
-                         "e.g. key={a: 1, b: 2} for a mapping or key=[1, 2] for a list") from None
-
-
-def _convert(value: Any, kind: Any, key: str) -> Any:
-    """Convert a YAML or command-line value to a field's declared type."""
-    origin = typing.get_origin(kind)
-    if origin is typing.Annotated:
-        base, *extras = typing.get_args(kind)
-        sections = [e for e in extras if dataclasses.is_dataclass(e)]
-        return _section(value, sections[0], key) if sections else _convert(value, base, key)
-    if origin in (typing.Union, types.UnionType):
-        options = [k for k in typing.get_args(kind) if k is not type(None)]
-        if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
-            return None
-        errors = []
-        for option in options:  # the first type the value converts to, as a type checker reads the union
-            try:
-                return _convert(value, option, key)
-            except ValueError as err:
-                errors.append(err)
-        raise errors[0]
-    if kind is Any:
-        return _scalar(value) if isinstance(value, str) else value
-    if origin is dict:
-        if isinstance(value, str):  # a mapping written inline on the command line: key={a: 1, b: 2}
-            value = _yaml(value, key)
-        if not isinstance(value, dict):
-            raise ValueError(f"expected a mapping, got {value!r} ({key}): write it as {{a: 1, b: 2}}")
-        value_kind = typing.get_args(kind)[1] if typing.get_args(kind) else Any
-        return {k: _convert(v, value_kind, f"{key}.{k}") for k, v in value.items()}
-    if dataclasses.is_dataclass(kind):
-        if not isinstance(value, dict):
-            raise ValueError(f"expected a mapping of {kind.__name__} keys, got {value!r} ({key}): write it as {{a: 1, b: 2}}")
-        return build(kind, value, prefix=f"{key}.")
-    if origin in (list, tuple):
-        items = _yaml(value, key) if isinstance(value, str) else value
-        if not isinstance(items, (list, tuple)):
-            raise ValueError(f"expected a list, got {value!r} ({key}): write it as [a, b]")
-        args = typing.get_args(kind)
-        converted = [_convert(v, args[0] if args else Any, key) for v in items]
-        return tuple(converted) if origin is tuple else converted
-    if kind is bool and isinstance(value, str):
-        if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-            raise ValueError(f"expected true or false, got {value!r} ({key}): give true or false")
-        return value.lower() in ("true", "1", "yes")
-    if kind in (int, float, str) and not isinstance(value, kind):
-        if isinstance(value, (dict, list, tuple)) or (kind is int and isinstance(value, float) and not value.is_integer()):
-            raise ValueError(f"expected {kind.__name__}, got {value!r} ({key}): give a single {kind.__name__}")
-        try:
-            return kind(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"expected {kind.__name__}, got {value!r} ({key}): give a single {kind.__name__}") from None
-    return value
-
-
-def _section(value: Any, cls: type, key: str) -> dict[str, Any]:
-    """A config section holding keyword arguments of a package's config dataclass ``cls``: the keys
-    it sets, each checked against ``cls``'s fields and converted to the field's type.
-
-    The dataclass itself is built where the section is used (e.g. ``VideoGRPOConfig`` checks the
-    devices it will run on), so a config can be read and checked on any machine.
-    """
-    if isinstance(value, str):
-        value = _yaml(value, key)
-    if not isinstance(value, dict):
-        raise ValueError(f"expected a mapping of {cls.__name__} keys, got {value!r} ({key}): write it as {{a: 1, b: 2}}")
-    return _fields(cls, value, f"{key}.")
-
-
-def _fields(cls: type, values: dict[str, Any], prefix: str) -> dict[str, Any]:
-    """``values`` checked against dataclass ``cls``'s fields (an unknown key is refused, with the
-    closest known one) and converted to their types."""
-    hints = typing.get_type_hints(cls, include_extras=True)
-    names = sorted(f.name for f in dataclasses.fields(cls) if f.init)
-    unknown = sorted(set(values) - set(names), key=str)
-    if unknown:
-        close = difflib.get_close_matches(str(unknown[0]), names, n=1)
-        known = f"the known keys here are {names}" if len(names) <= 20 else f"see {cls.__name__}'s fields for the known ones"
-        raise ValueError(f"unknown config key ({prefix}{unknown[0]}): {f'did you mean {prefix}{close[0]}?' if close else known}")
-    return {k: _convert(v, hints[k], prefix + k) for k, v in values.items()}
-
-
-def build(cls: type[T], values: dict[str, Any], prefix: str = "") -> T:
-    """Build dataclass ``cls`` from a mapping, converting types and rejecting unknown keys."""
-    return cls(**_fields(cls, values, prefix))
-
-
-def _set(tree: dict[str, Any], dotted: str, value: str) -> None:
-    *parents, leaf = dotted.split(".")
-    for part in parents:
-        tree = tree.setdefault(part, {})
-    tree[leaf] = value
-
-
-_OVERRIDE = re.compile(r"^[A-Za-z_][\w.]*=")
-
-
-def split_overrides(argv: list[str]) -> tuple[list[str], list[str]]:
-    """Separate ``key=value`` overrides from the other command-line arguments.
-
-    An argument is an override when it starts with a dotted identifier and ``=`` and is not an
-    existing file (so a clip named ``a=b.mp4`` stays a clip).
-    """
-    overrides = [a for a in argv if _OVERRIDE.match(a) and not Path(a).exists()]
-    return [a for a in argv if a not in overrides], overrides
-
-
-def load_config(cls: type[T], path: str | Path | None, overrides: list[str]) -> T:
-    """Read ``path`` (YAML; optional) into ``cls`` and apply ``key=value`` overrides.
-
-    Args:
-        cls: the app's config dataclass; its defaults fill whatever the file does not set.
-        path: a YAML file or None.
-        overrides: ``key=value`` strings; ``a.b=value`` sets a nested field.
-
-    Returns:
-        The config, every field converted to its declared type.
-    """
-    values: dict[str, Any] = {}
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"config file does not exist ({path}): give one of apps/configs/ or your own YAML file")
-        try:
-            values = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            where = f"{path}:{mark.line + 1}" if mark else str(path)
-            raise ValueError(f"{getattr(err, 'problem', None) or 'not valid YAML'} ({where}): fix the YAML syntax there") from None
-        if not isinstance(values, dict):
-            raise ValueError(f"a config file holds a mapping of keys to values, got a {type(values).__name__} ({path}): write key: value lines")
-    for item in overrides:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"an override must be key=value ({item!r}): e.g. grpo.max_steps=10")
-        _set(values, key, value)
-    return build(cls, values)
-
-
-def save_config(config: Any, path: str | Path) -> Path:
-    """Write the resolved config as YAML (and return the path)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(_plain(config), sort_keys=False))
-    return path
-
-
-def _plain(config: Any) -> Any:
-    """``config`` as plain YAML data (what ``save_config`` writes)."""
-    return json.loads(json.dumps(dataclasses.asdict(config), default=str))
 
 
 def _changed(before: Any, after: Any, prefix: str = "") -> list[str]:
@@ -232,7 +59,7 @@ def claim_folder(folder: str | Path, config: Any) -> Path:
     """
     path = Path(folder) / "config.yaml"
     shown = lambda changed: ", ".join(changed[:3]) + (", ..." if len(changed) > 3 else "")
-    _refuse_changed(folder, path, _plain(config), lambda changed: f"was made with other settings ({shown(changed)} differ)")
+    _refuse_changed(folder, path, to_plain(config), lambda changed: f"was made with other settings ({shown(changed)} differ)")
     return save_config(config, path)
 
 

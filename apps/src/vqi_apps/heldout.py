@@ -45,13 +45,14 @@ from typing import Any
 
 import numpy as np
 
-from vqi_apps.config import load_config, saved_config, tiny_config
+from vqi_apps.config import saved_config, tiny_config
 from vqi_apps.defaults import SYNTHETIC_EVAL, SYNTHETIC_EVAL_COUNTS, SYNTHETIC_EVAL_SEED, built, cache_dir
 from vqi_apps.defaults import synthetic_dataset, synthetic_eval_set, tiny_judge
 from vqi_apps.evaltables import format_table, preference_pairs, score_pairs, vqa_correct
 from vqi_apps.evaluation import EvalConfig, evaluate
 from vqi_apps.runfolder import RunFolder, is_complete
 from vqi_apps.training import StageConfig
+from vqi_config import load_config
 from vqi_judge import DIMENSIONS, ManifestRow, check_checkpoint, read_manifest, write_manifest
 from vqi_metrics import pairwise_accuracy, srcc
 from vqi_video import read_frames, read_video

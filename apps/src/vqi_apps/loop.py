@@ -15,7 +15,6 @@ from pathlib import Path
 from statistics import mean
 from typing import Annotated, Any, TypeVar
 
-from vqi_apps.config import load_config
 from vqi_apps.defaults import synthetic_dataset
 from vqi_apps.generation import (
     Candidates,
@@ -47,6 +46,7 @@ from vqi_apps.runfolder import (
 )
 from vqi_apps.stages import SYNTHETIC, run_tiny
 from vqi_apps.training import StageConfig, run_stage
+from vqi_config import load_config
 from vqi_diffdpo import DiffDPOConfig
 from vqi_diffdpo import PreferencePair as DPOPair
 from vqi_diffdpo import train as train_dpo

@@ -8,10 +8,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from vqi_apps.config import claim_folder, load_config, split_overrides, tiny_config, writable_folder
+from vqi_apps.config import claim_folder, tiny_config, writable_folder
 from vqi_apps.defaults import synthetic_dataset, tiny_judge
 from vqi_apps.runfolder import is_complete, previous_stage
 from vqi_apps.training import StageConfig, grpo_args, run_stage
+from vqi_config import load_config, split_overrides
 from vqi_judge import ManifestRow, check_checkpoint, read_manifest
 
 #: Items per task of each stage's synthetic training set, when the config names none.

@@ -1,19 +1,18 @@
 """Trainer configuration: one dataclass whose defaults are a tiny CPU run, plus YAML loading.
 
 ``load_config("examples/tiny.yaml", ["max_steps=50", "lora_rank=8"])`` reads the YAML mapping,
-applies ``key=value`` overrides (values parsed as YAML scalars) and validates the result.
+applies ``key=value`` overrides and validates the result, with the rules of vqi-config's loader
+(the one the vq-insight apps read their configs with).
 """
 
 from __future__ import annotations
 
-import difflib
-import types
-import typing
+from collections.abc import Sequence
 from dataclasses import MISSING, asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
+import vqi_config
 
 
 def _help(text: str, default: Any = MISSING, **kwargs: Any) -> Any:
@@ -135,62 +134,19 @@ class DiffDPOConfig:
         return asdict(self)
 
 
-def _matches(value: Any, annotation: Any) -> bool:
-    origin = typing.get_origin(annotation)
-    if origin in (types.UnionType, typing.Union):
-        return any(_matches(value, arg) for arg in typing.get_args(annotation))
-    if origin is Literal:
-        return value in typing.get_args(annotation)
-    if origin is list:
-        (item,) = typing.get_args(annotation)
-        return isinstance(value, list) and all(_matches(v, item) for v in value)
-    if annotation is type(None):
-        return value is None
-    if annotation is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if annotation is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, annotation)
-
-
-def load_config(path: str | Path | None, overrides: list[str] | None = None) -> DiffDPOConfig:
-    """Build a config from a YAML mapping and ``key=value`` overrides.
+def load_config(path: str | Path | None, overrides: Sequence[str] = ()) -> DiffDPOConfig:
+    """Build a config from a YAML mapping and ``key=value`` overrides (vqi-config's loader).
 
     Args:
         path: a YAML file holding a mapping of field names to values, or ``None`` for defaults.
-        overrides: ``key=value`` strings applied after the file; values are parsed as YAML
-            (``beta=5000``, ``cpu=true``, ``lora_targets=[to_q,to_v]``).
+        overrides: ``key=value`` strings applied after the file (``beta=5000``, ``cpu=true``,
+            ``lora_targets=[to_q,to_v]``).
 
     Returns:
         The validated config.
 
     Raises:
         ValueError: for an unknown key (with the closest valid name), a value of the wrong type,
-            an override without ``=``, or any check of :class:`DiffDPOConfig`.
+            a missing ``model``, an override without ``=``, or any check of :class:`DiffDPOConfig`.
     """
-    values: dict[str, Any] = {}
-    if path is not None:
-        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        if not isinstance(loaded, dict):
-            raise ValueError(
-                f"{path}: expected a mapping of config keys, got {type(loaded).__name__}"
-            )
-        values.update(loaded)
-    for item in overrides or []:
-        key, sep, raw = item.partition("=")
-        if not sep:
-            raise ValueError(f"override {item!r} is not key=value (e.g. max_steps=100)")
-        values[key.strip()] = yaml.safe_load(raw)
-    hints = typing.get_type_hints(DiffDPOConfig)
-    for key, value in values.items():
-        if key not in hints:
-            close = difflib.get_close_matches(key, hints, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"unknown config key {key!r} (from {path or 'overrides'}){hint}")
-        if not _matches(value, hints[key]):
-            raise ValueError(f"{key}={value!r} does not match the type {hints[key]}")
-        if isinstance(value, int) and not isinstance(value, bool) and _matches(0.5, hints[key]):
-            values[key] = float(value)
-    if "model" not in values:
-        raise ValueError("config needs `model`: the folder of a diffusers pipeline to train")
-    return DiffDPOConfig(**values)
+    return vqi_config.load_config(DiffDPOConfig, path, overrides)
