@@ -25,8 +25,9 @@ from pathlib import Path
 
 from vqi_apps.config import run
 from vqi_apps.generation import GeneratorConfig, generator_path, open_generator, run_tournament, sample_candidates
-from vqi_apps.judging import JudgeConfig, open_judge
+from vqi_apps.judging import open_judge
 from vqi_config import load_config, save_config, split_overrides
+from vqi_judge import JudgeConfig
 
 
 @dataclass

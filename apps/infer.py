@@ -26,9 +26,9 @@ from pathlib import Path
 import torch
 
 from vqi_apps.config import run
-from vqi_apps.judging import JudgeConfig, open_judge
+from vqi_apps.judging import open_judge
 from vqi_config import load_config, split_overrides
-from vqi_judge import TASKS, Judgement, check_checkpoint, check_media, read_manifest
+from vqi_judge import TASKS, JudgeConfig, Judgement, check_checkpoint, check_media, read_manifest
 from vqi_video import VideoDecodeError
 
 MEDIA_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".flv", ".ts", ".3gp", ".m4v",
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         except (VideoDecodeError, FileNotFoundError) as err:
             failed += 1
             print(f"skipped {' vs '.join(map(str, group))}: {err}", file=sys.stderr)
-    results = judge.run(requests, progress=len(requests) > judge.batch_size)
+    results = judge.run(requests, progress=len(requests) > judge.config.batch_size)
     for group, result in zip(shown, results):
         show(group, result)
     if args.json:

@@ -18,9 +18,9 @@ from tqdm.auto import tqdm
 
 from vqi_apps.config import writable_folder
 from vqi_apps.evaltables import all_tables
-from vqi_apps.judging import JudgeConfig, judge_identity, media_identity, open_judge
+from vqi_apps.judging import judge_identity, media_identity, open_judge
 from vqi_config import save_config
-from vqi_judge import Judge, ManifestRow, check_media
+from vqi_judge import Judge, JudgeConfig, ManifestRow, check_media
 from vqi_video import VideoDecodeError
 
 

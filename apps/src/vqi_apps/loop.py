@@ -28,7 +28,7 @@ from vqi_apps.generation import (
     write_results,
 )
 from vqi_apps.generatorquality import generator_quality
-from vqi_apps.judging import JudgeConfig, open_judge
+from vqi_apps.judging import open_judge
 from vqi_apps.runfolder import (
     DPOSummary,
     DuelSummary,
@@ -51,7 +51,7 @@ from vqi_diffdpo import DiffDPOConfig
 from vqi_diffdpo import PreferencePair as DPOPair
 from vqi_diffdpo import train as train_dpo
 from vqi_grpo import VideoGRPOConfig
-from vqi_judge import Judge, ManifestRow, read_manifest, write_manifest
+from vqi_judge import Judge, JudgeConfig, ManifestRow, read_manifest, write_manifest
 from vqi_tournament import PreferencePair, merge_for_judge, read_pairs, refresh, select_pairs, write_pairs
 from vqi_video import read_frames
 

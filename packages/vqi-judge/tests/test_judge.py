@@ -6,7 +6,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from vqi_judge import Answer, Comparison, Judge, Score, build_tiny_judge, get_task, parse_judgement
+from vqi_judge import Answer, Comparison, Judge, JudgeConfig, Score, build_tiny_judge, get_task, parse_judgement
 from vqi_judge.tiny import REASONING_TOKENS, SPECIAL_TOKENS
 from vqi_video.synthetic import Degradation, clean_frames, degrade, write_clip, write_image
 
@@ -183,7 +183,7 @@ def test_format_teaching_makes_answers_readable_but_teaches_no_quality(tmp_path,
     processor = AutoProcessor.from_pretrained(folder)
     losses = teach_format(model, processor, steps=120, seed=0, tasks=("video_score",))
     assert sum(losses[-5:]) / 5 < 0.15 * sum(losses[:5]) / 5, [round(x, 2) for x in losses]
-    judge = Judge(model, processor, max_new_tokens=64)
+    judge = Judge(model, processor, JudgeConfig(max_new_tokens=64))
     results = [judge.score(m) for m in media[:4]]
     assert sum(not r.parse_failed for r in results) >= 3, [r.text for r in results]
     assert all(1 <= r.score <= 5 for r in results if not r.parse_failed)

@@ -3,6 +3,7 @@
 import importlib.metadata
 
 from vqi_judge.checkpoint import CheckpointError, check_checkpoint, is_hub_id
+from vqi_judge.config import JudgeConfig
 from vqi_judge.converters import FORMATS, convert
 from vqi_judge.judge import Judge, Request
 from vqi_judge.manifest import (
@@ -39,6 +40,7 @@ __all__ = [
     "Answer",
     "Comparison",
     "Judge",
+    "JudgeConfig",
     "Judgement",
     "Request",
     "Score",

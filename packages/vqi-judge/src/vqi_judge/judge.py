@@ -20,11 +20,11 @@ from transformers import AutoModelForImageTextToText, AutoProcessor
 from vqi_video import Clip, ClipBatch, PixelBudget, build_inputs, encode_clips, read_video, user_message, vision_token_ids
 
 from .checkpoint import CheckpointError, check_checkpoint
+from .config import JudgeConfig
 from .results import Answer, Comparison, Judgement, Score, parse_judgement
 from .tasks import Task, get_task
 
 Media = str | Path | Clip
-
 
 
 @dataclass(frozen=True)
@@ -49,80 +49,62 @@ class Judge:
     Args:
         model: an ``AutoModelForImageTextToText`` model of the Qwen2.5-VL family.
         processor: its processor.
-        fps: frames per second sampled from each video.
-        max_frames: most frames per video.
-        min_pixels: fewest pixels per frame; None: the processor's ``size["shortest_edge"]``.
-        max_pixels: most pixels per frame; None: the processor's ``size["longest_edge"]``.
-        batch_size: prompts per ``generate`` call.
-        max_new_tokens: completion length limit.
-        do_sample: sample instead of greedy decoding; ``temperature`` applies then.
+        config: how it samples videos and decodes answers (:class:`JudgeConfig`; its ``model``,
+            ``device``, ``dtype`` and ``trust_remote_code`` are for :meth:`from_config`).
     """
 
-    def __init__(
-        self,
-        model: Any,
-        processor: Any,
-        *,
-        fps: float = 2.0,
-        max_frames: int = 16,
-        min_pixels: int | None = None,
-        max_pixels: int | None = None,
-        batch_size: int = 8,
-        max_new_tokens: int = 256,
-        do_sample: bool = False,
-        temperature: float = 1.0,
-    ) -> None:
+    def __init__(self, model: Any, processor: Any, config: JudgeConfig | None = None) -> None:
+        self.config = config = config or JudgeConfig()
         self.model = model.eval()
         self.processor = processor
-        self.fps = fps
-        self.max_frames = max_frames
         size = processor.video_processor.size
         self.budget = PixelBudget(
-            min_pixels=min_pixels or size["shortest_edge"], max_pixels=max_pixels or size["longest_edge"]
+            min_pixels=config.min_pixels or size["shortest_edge"], max_pixels=config.max_pixels or size["longest_edge"]
         )
-        self.batch_size = batch_size
-        self.generation = {"max_new_tokens": max_new_tokens, "do_sample": do_sample}
-        if do_sample:
-            self.generation["temperature"] = temperature
+        self.generation = {"max_new_tokens": config.max_new_tokens, "do_sample": config.do_sample}
+        if config.do_sample:
+            self.generation["temperature"] = config.temperature
         self.suppress = vision_token_ids(processor.tokenizer)
 
     @classmethod
-    def from_pretrained(
-        cls,
-        path_or_id: str | Path,
-        *,
-        device: str | torch.device = "cpu",
-        dtype: torch.dtype | str = "auto",
-        trust_remote_code: bool = False,
-        **settings: Any,
-    ) -> Judge:
-        """Load a judge from a local folder or a hub id (hub ids need network access).
+    def from_config(cls, config: JudgeConfig) -> Judge:
+        """Load the judge ``config.model`` names (a local folder, or a hub id: that needs network access).
 
-        Weights load from safetensors only; ``trust_remote_code`` stays off unless asked.
+        Weights load from safetensors only; ``trust_remote_code`` stays off unless the config asks.
 
-        Args:
-            path_or_id: a folder written by ``save_pretrained`` (e.g. :func:`build_tiny_judge`) or a hub id.
-            device: where the model runs.
-            dtype: parameter dtype (``"auto"``: as saved).
-            trust_remote_code: allow model code from the checkpoint (off by default).
-            **settings: :class:`Judge` keyword arguments (fps, max_frames, batch_size, …).
+        Raises:
+            ValueError: the config names no model.
+            CheckpointError: the folder is missing, incomplete, holds pickle weights only, or cannot be loaded.
         """
+        if not config.model:
+            raise ValueError("the judge config names no model (model): give a checkpoint folder or a hub id")
+        path_or_id = config.model
         check_checkpoint(path_or_id)
         try:
             model = AutoModelForImageTextToText.from_pretrained(
-                path_or_id, dtype=dtype, use_safetensors=True, trust_remote_code=trust_remote_code
-            ).to(device)
-            processor = AutoProcessor.from_pretrained(path_or_id, trust_remote_code=trust_remote_code)
+                path_or_id, dtype=config.dtype, use_safetensors=True, trust_remote_code=config.trust_remote_code
+            ).to(config.device)
+            processor = AutoProcessor.from_pretrained(path_or_id, trust_remote_code=config.trust_remote_code)
         except OSError as err:  # a hub id that is unreachable or unknown, a folder without a tokenizer
             raise CheckpointError(path_or_id, f"cannot load the judge ({str(err).splitlines()[0]})",
                                   "give a local folder written by save_pretrained, or download the hub id first") from None
-        return cls(model, processor, **settings)
+        return cls(model, processor, config)
+
+    @classmethod
+    def from_pretrained(cls, path_or_id: str | Path, **settings: Any) -> Judge:
+        """Load a judge from a local folder or a hub id: :meth:`from_config` with ``model=path_or_id``.
+
+        Args:
+            path_or_id: a folder written by ``save_pretrained`` (e.g. :func:`build_tiny_judge`) or a hub id.
+            **settings: the other :class:`JudgeConfig` fields (device, dtype, fps, batch_size, …).
+        """
+        return cls.from_config(JudgeConfig(model=str(path_or_id), **settings))
 
     def load(self, media: Media) -> Clip:
         """Decode a video or image file with the judge's sampling and pixel budget (clips pass through)."""
         if isinstance(media, Clip):
             return media
-        return read_video(media, fps=self.fps, max_frames=self.max_frames, budget=self.budget)
+        return read_video(media, fps=self.config.fps, max_frames=self.config.max_frames, budget=self.budget)
 
     def request(self, task: str | Task, media: Sequence[Media], **fields: Any) -> Request:
         """Build a request, decoding its media; ``fields`` are ``prompt``, ``question``, ``score_range``."""
@@ -189,9 +171,9 @@ class Judge:
             clips = ClipBatch.from_clips(self.processor, [r.clips for r in requests])
             features = encode_clips(self.model, clips.visual)
         out: list[str] = []
-        starts = range(0, len(requests), self.batch_size)
+        starts = range(0, len(requests), self.config.batch_size)
         for start in tqdm(starts, desc="judge", unit="batch", disable=not progress):
-            batch = requests[start : start + self.batch_size]
+            batch = requests[start : start + self.config.batch_size]
             if reuse_features:
                 conversations = [[r.message()] for r in batch]
                 inputs = clips.inputs(self.processor, conversations, [r.clips for r in batch], features=features)
