@@ -11,7 +11,7 @@ from vqi_apps.evaluation import EvalConfig
 from vqi_apps.loop import Stage3Config, dpo_config, judge_recipe
 from vqi_apps.runfolder import RunFolder
 from vqi_apps.training import StageConfig
-from vqi_config import load_config
+from vqi_config import load_config, save_config
 from vqi_video.synthetic import COLOURS
 from vqi_video.synthetic_generation import generator_prompt
 
@@ -22,10 +22,28 @@ CLASSES = {"infer": infer.InferConfig, "eval": EvalConfig, "stage1": StageConfig
 
 
 @pytest.mark.parametrize("path", sorted(CONFIGS.glob("*/*.yaml")), ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_shipped_config_loads(path):
+def test_shipped_config_loads_and_its_saved_copy_reads_back_the_same(path, tmp_path):
+    """What an app saves beside its outputs (config.yaml) is the config it ran with."""
     config = load_config(CLASSES[path.parent.name], path, [])
-    if path.parent.name in ("infer", "eval"):
-        assert config.judge.fps == 2.0 and config.judge.max_frames == 16  # the authors' frame budget
+    assert load_config(CLASSES[path.parent.name], save_config(config, tmp_path / "config.yaml")) == config
+
+
+@pytest.mark.parametrize("family", ["tiny", "qwen2.5-vl-7b"])
+def test_each_judge_is_run_with_the_frame_sampling_it_was_trained_with(family):
+    """The frame rate and frame count of a judge's training (stage 2's grpo.fps / grpo.max_frames)
+    are those its inference, evaluation and (paper) stage-3 tournaments sample with; the tiny
+    stage 3, whose candidates are 5-frame clips, samples every frame of them."""
+    stage2 = load_config(StageConfig, CONFIGS / "stage2" / f"{family}.yaml").grpo
+    trained = (stage2.get("fps", 2.0), stage2.get("max_frames", 16))
+    assert trained == (2.0, 16)  # the authors' budget, in both families
+    runs = [load_config(infer.InferConfig, CONFIGS / "infer" / f"{family}.yaml").judge]
+    runs += [load_config(EvalConfig, p).judge for p in sorted((CONFIGS / "eval").glob(f"{family}*.yaml"))]
+    assert [(j.fps, j.max_frames) for j in runs] == [trained] * len(runs)
+    stage3 = load_config(Stage3Config, CONFIGS / "stage3" / f"{family}.yaml")
+    if family == "tiny":
+        assert stage3.judge.fps >= stage3.generator.fps and stage3.judge.max_frames >= stage3.generator.num_frames
+    else:
+        assert (stage3.judge.fps, stage3.judge.max_frames) == trained
 
 
 @pytest.mark.parametrize("stage", ["stage1", "stage2"])

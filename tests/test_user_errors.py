@@ -19,6 +19,7 @@ from vqi_config import load_config
 eval_app = load_app("eval")
 infer = load_app("infer")
 stage1 = load_app("stage1")
+stage3 = load_app("stage3")
 
 
 def error_line(main, argv: list[str], capsys) -> str:
@@ -57,6 +58,14 @@ def test_unknown_grpo_key_from_the_command_line(tmp_path):
 def test_wrong_type_in_the_grpo_section(tmp_path, capsys):
     line = error_line(stage1.main, [f"runs={tmp_path}", "grpo.max_steps=abc"], capsys)
     assert line == "error: expected int, got 'abc' (grpo.max_steps): give a single int"
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_dpo_key_the_run_sets_is_refused(tmp_path, capsys):
+    """The clip shape has one place, the generator section: a dpo.num_frames would be overridden."""
+    line = error_line(stage3.main, [f"runs={tmp_path}", "dpo.num_frames=9"], capsys)
+    assert line == ("error: dpo.num_frames is set by the run, from generator.num_frames (dpo.num_frames): "
+                    "remove it from the dpo section")
     assert not any(tmp_path.iterdir())
 
 

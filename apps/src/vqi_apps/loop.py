@@ -58,6 +58,13 @@ from vqi_video import read_frames
 R = TypeVar("R", bound=Record)
 
 
+#: ``DiffDPOConfig`` fields each DPO round takes from elsewhere in the config (:func:`dpo_config`).
+DPO_SET_BY_RUN = {
+    "model": "the round's generator", "output_dir": "the run folder", "num_frames": "generator.num_frames",
+    "height": "generator.height", "width": "generator.width", "max_sequence_length": "generator.max_sequence_length",
+}
+
+
 @dataclass
 class Stage3Config:
     """Settings of apps/stage3.py.
@@ -72,7 +79,8 @@ class Stage3Config:
         candidates: N, candidates per prompt (paper: 10).
         both_orders: judge each pair as A/B and B/A, a win counting only when both agree.
         seed: seeds the candidates (prompt i, candidate k: seed + 1000 i + k) and the tie-breaks.
-        dpo: ``vqi_diffdpo.DiffDPOConfig`` keys (the model, output folder and clip shape are set here).
+        dpo: ``vqi_diffdpo.DiffDPOConfig`` keys shared by the DPO rounds; the model, output folder and
+            clip shape come from the run and the generator section (:data:`DPO_SET_BY_RUN`).
         judge_data: the judge's stage-2 training manifest, merged with C-hat in step 5; None: this
             run's ``stage2/data/manifest.jsonl`` when it exists, else a synthetic set.
         judge_synthetic: items per task of that synthetic set.
@@ -97,6 +105,13 @@ class Stage3Config:
     judge_recipe: str = "../stage2/tiny.yaml"
     grpo: Annotated[dict[str, Any], VideoGRPOConfig] = field(default_factory=dict)
     report_verdicts: int = 4
+
+    def __post_init__(self) -> None:
+        """Refuse ``dpo`` keys the run sets itself (one place for each value)."""
+        clash = sorted(set(self.dpo) & set(DPO_SET_BY_RUN))
+        if clash:
+            key = clash[0]
+            raise ValueError(f"dpo.{key} is set by the run, from {DPO_SET_BY_RUN[key]} (dpo.{key}): remove it from the dpo section")
 
     @property
     def run(self) -> RunFolder:
@@ -151,11 +166,9 @@ def stage2_judge(config: Stage3Config, tiny: bool) -> Path:
 def dpo_config(config: Stage3Config, generator: Path, folder: Path) -> DiffDPOConfig:
     """vqi-diffdpo's config: the ``dpo`` section, with the model, folder and clip shape of this run."""
     g = config.generator
-    settings = config.dpo | {
-        "model": str(generator), "output_dir": str(folder), "num_frames": g.num_frames,
-        "height": g.height, "width": g.width, "max_sequence_length": g.max_sequence_length,
-    }
-    return DiffDPOConfig(**settings)  # the section's keys and types were checked when the config was read
+    from_run = {"model": str(generator), "output_dir": str(folder), "num_frames": g.num_frames,
+                "height": g.height, "width": g.width, "max_sequence_length": g.max_sequence_length}
+    return DiffDPOConfig(**config.dpo, **from_run)  # keys and types checked when the config was read
 
 
 class Loop:
