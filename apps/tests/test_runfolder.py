@@ -17,6 +17,7 @@ from vqi_apps.runfolder import (
     GenerateSummary,
     GeneratorQuality,
     JudgeRefreshSummary,
+    PromptOutcome,
     RunFolder,
     Stage3Summary,
     StageSummary,
@@ -25,8 +26,10 @@ from vqi_apps.runfolder import (
     last_checkpoint,
     previous_stage,
     read_reasoning,
+    read_results,
     reasoning_file,
     write_reasoning,
+    write_results,
 )
 
 
@@ -176,3 +179,16 @@ def test_reasoning_records_round_trip(tmp_path):
     assert json.loads(reasoning_file(tmp_path, "p000").read_text()) == {"0,1": notes[(0, 1)], "1,0": "B"}
     assert read_reasoning(tmp_path, "p000") == notes
     assert read_reasoning(tmp_path, "p001") == {}
+
+
+def test_tournament_results_round_trip_and_a_bad_row_names_its_line(tmp_path):
+    outcome = PromptOutcome(prompt_id="p000", prompt="a red square", clips=["a.mp4", "b.mp4"], seeds=[0, 1],
+                            wins=[1.0, 0.0], best=0, worst=1, win_matrix=[[0.0, 1.0], [0.0, 0.0]], disagreement_rate=0.0)
+    tied = PromptOutcome(prompt_id="p001", prompt="a blue square", clips=["c.mp4", "d.mp4"], seeds=[2, 3],
+                         wins=[0.5, 0.5], best=None, worst=None, win_matrix=[[0.0, 0.5], [0.5, 0.0]], disagreement_rate=1.0)
+    path = tmp_path / "results.jsonl"
+    write_results(path, [outcome, tied])
+    assert read_results(path) == [outcome, tied]
+    path.write_text(path.read_text() + '{"prompt_id": "p002", "prompt": "x"}\n')
+    with pytest.raises(ValueError, match=r"missing key 'clips' in a PromptOutcome \(.*results.jsonl:3\)"):
+        read_results(path)

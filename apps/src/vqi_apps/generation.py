@@ -10,7 +10,7 @@ prompt (prompt, seeds, clip names), written atomically after its clips: a prompt
 exists is complete. A tournament folder holds ``log.jsonl`` (vqi-tournament's durable record of
 verdicts), ``reasoning/<prompt_id>.json`` (the judge's text per ordered pair: written and read
 by ``vqi_apps.runfolder``) and, once every prompt is judged, ``results.jsonl`` (wins, best,
-worst, win matrix per prompt: :func:`write_results`, :func:`read_results`).
+worst, win matrix per prompt: :func:`outcome`, written and read by ``vqi_apps.runfolder``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from diffusers import DiffusionPipeline
 from tqdm.auto import tqdm
 
 from vqi_apps.defaults import tiny_generator
-from vqi_apps.runfolder import read_reasoning, write_reasoning
+from vqi_apps.runfolder import PromptOutcome, read_reasoning, write_reasoning
 from vqi_diffdpo import detect_family
 from vqi_judge import Judge
 from vqi_tournament import PromptResult, TournamentLog, TournamentResult, write_atomic
@@ -214,25 +214,11 @@ def run_tournament(
     return out
 
 
-def write_results(path: Path, tournaments: Sequence[Tournament], relative_to: Path) -> None:
-    """Write one JSON row per prompt: clips, wins, best, worst, win matrix, order disagreement."""
-    rows = []
-    for t in tournaments:
-        r = t.result
-        rows.append({
-            "prompt_id": t.candidates.prompt_id,
-            "prompt": t.candidates.prompt,
-            "clips": [os.path.relpath(c, relative_to) for c in t.candidates.clips],
-            "seeds": list(t.candidates.seeds),
-            "wins": list(r.wins),
-            "best": r.best,
-            "worst": r.worst,
-            "win_matrix": [list(row) for row in r.win_matrix],
-            "disagreement_rate": r.disagreement_rate,
-        })
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-
-
-def read_results(path: Path) -> list[dict[str, Any]]:
-    """The rows :func:`write_results` wrote, in prompt order."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def outcome(tournament: Tournament, relative_to: Path) -> PromptOutcome:
+    """A judged prompt as its row of ``results.jsonl`` (clip paths relative to ``relative_to``)."""
+    c, r = tournament.candidates, tournament.result
+    return PromptOutcome(
+        prompt_id=c.prompt_id, prompt=c.prompt, clips=[os.path.relpath(p, relative_to) for p in c.clips],
+        seeds=list(c.seeds), wins=list(r.wins), best=r.best, worst=r.worst,
+        win_matrix=[list(row) for row in r.win_matrix], disagreement_rate=r.disagreement_rate,
+    )

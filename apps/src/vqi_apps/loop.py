@@ -25,7 +25,7 @@ from vqi_apps.generation import (
     read_candidates,
     run_tournament,
     sample_candidates,
-    write_results,
+    outcome,
 )
 from vqi_apps.generatorquality import generator_quality
 from vqi_apps.judging import open_judge
@@ -43,6 +43,7 @@ from vqi_apps.runfolder import (
     last_checkpoint,
     previous_stage,
     stage_summary,
+    write_results,
 )
 from vqi_apps.stages import SYNTHETIC, run_tiny
 from vqi_apps.training import StageConfig, run_stage
@@ -223,7 +224,7 @@ class Loop:
         def work() -> TournamentSummary:
             done = run_tournament(self.open_judge(judge), self.candidates(self.run.step(generate)), folder,
                                   both_orders=c.both_orders, seed=c.seed, desc=f"tournament {folder.parent.name}")
-            write_results(self.run.results(key), done, self.root)
+            write_results(self.run.results(key), [outcome(t, self.root) for t in done])
             results = [t.prompt_result(self.root, round, self.rel(generator), self.rel(judge)) for t in done]
             if previous is None:
                 pairs, skipped = select_pairs(results)
@@ -301,7 +302,7 @@ class Loop:
                 for k, (clip_b, clip_a) in enumerate(zip(b.clips, a.clips)):
                     pairs.append(Candidates(f"{b.prompt_id}_s{b.seeds[k]}", b.prompt, (b.seeds[k],) * 2, (clip_b, clip_a)))
             done = run_tournament(self.open_judge(judge), pairs, folder, both_orders=True, seed=c.seed, desc="duel")
-            write_results(self.run.results(key), done, self.root)
+            write_results(self.run.results(key), [outcome(t, self.root) for t in done])
             return DuelSummary(judge=self.rel(judge), duels=len(done),
                                final_generator_win_rate=mean(t.result.wins[1] for t in done),
                                order_agreement=_agreement(done))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
@@ -367,6 +367,55 @@ class Stage3Summary(Record):
     generate_final: GenerateSummary
     duel: DuelSummary
     generator_quality: GeneratorQuality
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromptOutcome(Record):
+    """One prompt's row of a tournament's ``results.jsonl``.
+
+    Attributes:
+        prompt_id: the prompt's id.
+        prompt: the prompt text.
+        clips: its candidate clips, relative to ``stage3/``.
+        seeds: the generation seed of each clip.
+        wins: wins of each candidate.
+        best: index of the preferred candidate (None: all tied).
+        worst: index of the least preferred candidate (None: all tied).
+        win_matrix: ``win_matrix[i][j]``: times candidate i beat j.
+        disagreement_rate: share of pairs whose two orders disagreed (0 when judged in one order).
+    """
+
+    prompt_id: str
+    prompt: str
+    clips: list[str]
+    seeds: list[int]
+    wins: list[float]
+    best: int | None
+    worst: int | None
+    win_matrix: list[list[float]]
+    disagreement_rate: float
+
+
+def write_results(path: Path, outcomes: Sequence[PromptOutcome]) -> None:
+    """Write a tournament's ``results.jsonl``, one row per prompt, atomically."""
+    write_atomic(path, "".join(json.dumps(o.to_dict()) + "\n" for o in outcomes).encode("utf-8"))
+
+
+def read_results(path: Path) -> list[PromptOutcome]:
+    """The rows of a tournament's ``results.jsonl``, in prompt order.
+
+    Raises:
+        ValueError: a row is not JSON or not a :class:`PromptOutcome` (naming the file and line).
+    """
+    outcomes = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise ValueError(f"not JSON ({path}:{number}): {err.msg}; delete the step's done.json to redo it") from None
+            outcomes.append(PromptOutcome.from_dict(data, f"{path}:{number}"))
+    return outcomes
 
 
 def reasoning_file(folder: Path, prompt_id: str) -> Path:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from vqi_apps import heldout
-from vqi_apps.generation import read_results
 from vqi_apps.report import BeforeAfter, Curve, Heatmap, StageMetrics, Verdict, write_report
 from vqi_apps.runfolder import (
     STAGE3_STEPS,
@@ -21,6 +20,7 @@ from vqi_apps.runfolder import (
     StageSummary,
     is_complete,
     read_reasoning,
+    read_results,
     stage_summary,
 )
 from vqi_rewards import parse_completion
@@ -43,16 +43,16 @@ def verdicts(run: RunFolder, key: str, limit: int) -> list[Verdict]:
     root, step = run.stage("stage3"), STAGE3_STEPS[key]
     out = []
     for row in read_results(run.results(key)):
-        best, worst = row["best"], row["worst"]
+        best, worst = row.best, row.worst
         if best is None or worst is None:
             continue
         out.append(Verdict(
-            title=f"{step} · {row['prompt_id']}",
-            prompt=row["prompt"],
-            winner=root / row["clips"][best],
-            loser=root / row["clips"][worst],
-            reasoning=_reasoning(run.step(key), row["prompt_id"], best, worst),
-            wins=(row["wins"][best], row["wins"][worst]),
+            title=f"{step} · {row.prompt_id}",
+            prompt=row.prompt,
+            winner=root / row.clips[best],
+            loser=root / row.clips[worst],
+            reasoning=_reasoning(run.step(key), row.prompt_id, best, worst),
+            wins=(row.wins[best], row.wins[worst]),
         ))
         if len(out) == limit:
             break
@@ -64,8 +64,8 @@ def heatmaps(run: RunFolder, keys: list[str], limit: int) -> list[Heatmap]:
     out = []
     for key in keys:
         for row in read_results(run.results(key))[:limit]:
-            labels = [f"c{k}" for k in range(len(row["clips"]))]
-            out.append(Heatmap(f"{STAGE3_STEPS[key]} · {row['prompt_id']}: {row['prompt']}", labels, row["win_matrix"]))
+            labels = [f"c{k}" for k in range(len(row.clips))]
+            out.append(Heatmap(f"{STAGE3_STEPS[key]} · {row.prompt_id}: {row.prompt}", labels, row.win_matrix))
     return out
 
 
@@ -90,7 +90,7 @@ def before_after(run: RunFolder, limit: int) -> list[BeforeAfter]:
     root = run.stage("stage3")
     out = []
     for row in read_results(run.results("duel"))[:limit]:
-        out.append(BeforeAfter(row["prompt"], row["seeds"][0], root / row["clips"][0], root / row["clips"][1]))
+        out.append(BeforeAfter(row.prompt, row.seeds[0], root / row.clips[0], root / row.clips[1]))
     return out
 
 
