@@ -3,6 +3,7 @@
     uv run apps/eval.py                                      # tiny judge on the synthetic evaluation set
     uv run apps/eval.py data/konvid.jsonl --media-root /data/KoNViD_1k_videos
     uv run apps/eval.py data/genai.jsonl --config apps/configs/eval/qwen2.5-vl-7b.yaml
+    uv run apps/eval.py --config apps/configs/eval/qwen2.5-vl-7b.yaml     # its manifests: apps/prepare.py's data/eval/
     uv run apps/eval.py data/konvid.jsonl --predictions runs/eval/predictions.jsonl   # tables only, no model
 
 Tables (see vqi_apps.evaltables): preference accuracy tau/diff per dataset (Table 1 layout),
@@ -26,14 +27,15 @@ from pathlib import Path
 from vqi_apps.config import run
 from vqi_apps.defaults import synthetic_eval_set
 from vqi_apps.evaltables import format_table
-from vqi_apps.evaluation import EvalConfig, evaluate, load_predictions, tabulate
+from vqi_apps.evaluation import EvalConfig, evaluate, load_predictions, read_manifests, tabulate
 from vqi_config import load_config, split_overrides
-from vqi_judge import check_checkpoint, read_manifest
+from vqi_judge import check_checkpoint
 
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("manifest", nargs="?", type=Path, help="a manifest JSONL; default: the synthetic set")
+    parser.add_argument("manifest", nargs="?", type=Path,
+                        help="a manifest JSONL; default: the config's manifests, else the synthetic set")
     parser.add_argument("--media-root", type=Path, help="folder that relative media paths resolve against")
     parser.add_argument("--predictions", type=Path, help="compute the tables from this file, without a model")
     parser.add_argument("--config", type=Path, help="YAML config (see apps/configs/eval/)")
@@ -48,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     config = load_config(EvalConfig, args.config, overrides)
     if config.judge.model:
         check_checkpoint(config.judge.model)
-    manifest = args.manifest or synthetic_eval_set()
-    rows = read_manifest(manifest, media_root=args.media_root)[: config.limit]
+    manifests = [args.manifest] if args.manifest else [Path(m) for m in config.manifests] or [synthetic_eval_set()]
+    rows = read_manifests(manifests, media_root=args.media_root)[: config.limit]
     if args.predictions:
         result = tabulate(rows, load_predictions(args.predictions), config.fit)
     else:

@@ -9,6 +9,7 @@ from vqi_apps import defaults
 from vqi_apps.config import CONFIGS
 from vqi_apps.evaluation import EvalConfig
 from vqi_apps.loop import Stage3Config, dpo_config, judge_recipe
+from vqi_apps.prepare import planned_outputs
 from vqi_apps.runfolder import RunFolder
 from vqi_apps.training import StageConfig
 from vqi_config import load_config, save_config
@@ -90,8 +91,8 @@ def test_overrides_convert_types_and_reject_unknown_keys():
 
 def test_paper_configs_chain_through_one_run_folder():
     """Each paper config reads the judge the app before it writes: stage 1 -> 2 -> 3 in one run
-    folder, eval on stage 2's judge and on stage 3's refreshed one (Table 1). The data files they
-    name are apps/prepare.py's (issue 15), not checked here yet."""
+    folder, eval on stage 2's judge and on stage 3's refreshed one (Table 1); every data file they
+    read is one that apps/prepare.py makes."""
     paper = {stage: load_config(CLASSES[stage], CONFIGS / stage / "qwen2.5-vl-7b.yaml", [])
              for stage in ("stage1", "stage2", "stage3")}  # fmt: skip
     assert {(c.runs, c.name) for c in paper.values()} == {("runs", "paper")}
@@ -100,3 +101,7 @@ def test_paper_configs_chain_through_one_run_folder():
     evals = {p.name: load_config(EvalConfig, p, []) for p in sorted((CONFIGS / "eval").glob("qwen2.5-vl-7b*.yaml"))}
     assert Path(evals["qwen2.5-vl-7b.yaml"].judge.model) == run.final("stage2")
     assert Path(evals["qwen2.5-vl-7b-stage3.yaml"].judge.model) == run.refreshed_judge
+    reads = {paper["stage1"].train, paper["stage2"].train, paper["stage3"].prompts_file, paper["stage3"].judge_data,
+             *(m for config in evals.values() for m in config.manifests)}
+    assert paper["stage1"].media_root is None  # prepare writes media paths relative to the manifest
+    assert {Path(p) for p in reads} <= set(planned_outputs("data"))

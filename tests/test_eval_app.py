@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from vqi_judge import convert, write_manifest
+from vqi_judge import ManifestRow, convert, write_manifest
 from vqi_video.synthetic import clean_frames, write_clip
 
 from entrypoints import load_app
@@ -131,3 +131,18 @@ def test_a_replaced_media_file_is_judged_again(tmp_path):
     records = [json.loads(line) for line in (output / "predictions.jsonl").read_text().splitlines()]
     assert [("error" in r) for r in records] == [True, False, False]  # only the replaced file judged again
     assert evaluation.load_predictions(output / "predictions.jsonl")[records[0]["id"]].get("error") is None
+
+
+def test_the_config_manifests_are_read_together_and_a_shared_id_is_refused(tmp_path):
+    """``manifests:`` of an eval config (apps/prepare.py's data/eval/*.jsonl): rows in order; an id in
+    two of them is refused, since predictions are kept by id."""
+    rows = [ManifestRow("a", "vqa", ("a.mp4",), "d1", label="yes", question="Is it sharp?"),
+            ManifestRow("b", "vqa", ("b.mp4",), "d2", label="no", question="Is it sharp?")]
+    write_manifest(rows[:1], tmp_path / "one.jsonl")
+    write_manifest(rows[1:], tmp_path / "two.jsonl")
+    read = evaluation.read_manifests([tmp_path / "one.jsonl", tmp_path / "two.jsonl"])
+    assert [(r.id, r.dataset, r.media) for r in read] == [("a", "d1", (str(tmp_path / "a.mp4"),)),
+                                                          ("b", "d2", (str(tmp_path / "b.mp4"),))]
+    write_manifest(rows[:1], tmp_path / "again.jsonl")
+    with pytest.raises(ValueError, match=r"id 'a' is in .*one\.jsonl and in .*again\.jsonl \(manifests\): evaluate"):
+        evaluation.read_manifests([tmp_path / "one.jsonl", tmp_path / "again.jsonl"])

@@ -13,6 +13,7 @@ into this package and prints; no app imports another. One module per concept:
 - ``loop``: stage 3's united finetuning, step by step.
 - ``generatorquality``: a pixel statistic of the generator's samples, never judged by the judge.
 - ``evaltables``, ``evaluation``: the paper's tables, and evaluating a judge on a manifest.
+- ``prepare``: the paper configs' manifests and prompt file from the downloaded datasets.
 - ``heldout``: held-out metrics of a run's judges (tools/learning_curve.py).
 - ``report``, ``stage3report``: the self-contained HTML page of a stage-3 run.
 """

@@ -20,7 +20,7 @@ from vqi_apps.config import writable_folder
 from vqi_apps.evaltables import all_tables
 from vqi_apps.judging import judge_identity, media_identity, open_judge
 from vqi_config import save_config
-from vqi_judge import Judge, JudgeConfig, ManifestRow, check_media
+from vqi_judge import Judge, JudgeConfig, ManifestRow, check_media, read_manifest
 from vqi_video import VideoDecodeError
 
 
@@ -29,7 +29,9 @@ class EvalConfig:
     """Settings of apps/eval.py.
 
     Attributes:
-        judge: which judge runs and how (see ``vqi_apps.judging``).
+        judge: which judge runs and how (``vqi_judge.JudgeConfig``).
+        manifests: the manifests evaluated together when the command names none (the paper
+            configs name apps/prepare.py's ``data/eval/*.jsonl``); empty: the synthetic set.
         output: folder for ``predictions.jsonl``, ``tables.json`` and the resolved config.
         fit: ``none`` (raw PLCC) or ``logistic4`` (PLCC after the 4-parameter logistic map).
         limit: evaluate only the first N rows (None: all).
@@ -37,6 +39,7 @@ class EvalConfig:
     """
 
     judge: JudgeConfig = field(default_factory=JudgeConfig)
+    manifests: list[str] = field(default_factory=list)
     output: str = "runs/eval"
     fit: str = "none"
     limit: int | None = None
@@ -58,6 +61,23 @@ class Evaluation:
     skipped: list[ManifestRow]
     predictions: dict[str, dict[str, Any]]
     tables: dict[str, list]
+
+
+def read_manifests(paths: list[Path], media_root: Path | None = None) -> list[ManifestRow]:
+    """The rows of several manifests, in order; predictions are kept by row id, so ids must not repeat.
+
+    Raises:
+        ValueError: naming both manifests of an id that two of them use, or any ``read_manifest`` error.
+    """
+    rows, first = [], {}
+    for path in paths:
+        for row in read_manifest(path, media_root=media_root):
+            if row.id in first:
+                raise ValueError(f"id {row.id!r} is in {first[row.id]} and in {path} (manifests): "
+                                 "evaluate them one at a time, apps/eval.py <manifest>")
+            first[row.id] = path
+            rows.append(row)
+    return rows
 
 
 def load_predictions(path: Path) -> dict[str, dict]:

@@ -4,6 +4,7 @@ in the layouts of SCHEMAS_no_public_rows.md."""
 
 import json
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,53 @@ def test_pairs_need_an_explicit_map_for_other_answers(tmp_path):
     ]
     with pytest.raises(ValueError, match=r"p\.jsonl:1: manifest row 'p1': label='A'; a compare"):
         convert("monetbench", path, answer_labels={"video1": "A"})
+
+
+def test_lgvq_prompts_file_gives_each_clip_its_prompt(tmp_path):
+    """A clip the prompts file lists gets its prompt; one it does not list gets none."""
+    items = write(tmp_path, "l.json", [lgvq_item("t2v/a.mp4"), lgvq_item("t2v/b.mp4")])
+    prompts = tmp_path / "prompts.json"
+    prompts.write_text(json.dumps({"t2v/a.mp4": "a red fox in snow", "t2v/z.mp4": "unused"}))
+    rows = convert("lgvq_vqinsight", items, split="test", prompts=prompts)
+    assert [row.prompt for row in rows] == ["a red fox in snow", None]
+    assert rows[0] == replace(aigc("t2v/a.mp4", 40.48, 32.63, 56.33), prompt="a red fox in snow")
+    prompts.write_text(json.dumps(["a red fox in snow"]))
+    with pytest.raises(ValueError, match=r"prompts\.json: expected one JSON object"):
+        convert("lgvq_vqinsight", items, prompts=prompts)
+
+
+VIDEOGEN_HEADER = "path_A,path_B,A_model,B_model,prompt,fps_A,fps_B,num_frames_A,num_frames_B,VQ,MQ,TA,Overall\n"
+
+
+def test_videogen_rewardbench_layout(tmp_path):
+    path = tmp_path / "videogen-rewardbench.csv"
+    path.write_text(
+        VIDEOGEN_HEADER
+        + 'a/1.mp4,b/1.mp4,kling,gen3,"a cat, walking",24,24,120,120,A,same,B,A\n'
+        + "a/2.mp4,b/2.mp4,kling,gen3,a dog,24,24,120,120,B,B,same,same\n"
+    )
+    rows = convert("videogen_rewardbench", path, split="test")
+    assert rows[0] == ManifestRow(
+        "0", "compare", ("a/1.mp4", "b/1.mp4"), "videogen_rewardbench", "test", label="Video A",
+        votes="A", prompt="a cat, walking", info={"A_model": "kling", "B_model": "gen3"},
+    )  # fmt: skip
+    assert [(r.id, r.label, r.votes) for r in rows] == [("0", "Video A", "A"), ("1", "tie", "same")]
+    by_ta = convert("videogen_rewardbench", path, label_column="TA")
+    assert [r.label for r in by_ta] == ["Video B", "tie"]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("a/2.mp4,b/2.mp4,kling,gen3,a dog,24,24,120,120,B,B,same,tie\n",
+         r"v\.csv:3: Overall='tie'; expected one of \['A', 'B', 'same'\]"),
+        ("a/2.mp4,b/2.mp4,kling,gen3,a dog,24,24,120,120,B,B,same\n", r"v\.csv:3: expected 13"),
+    ],
+)  # fmt: skip
+def test_videogen_rewardbench_malformed(tmp_path, line, message):
+    path = tmp_path / "v.csv"
+    path.write_text(VIDEOGEN_HEADER + "a/1.mp4,b/1.mp4,kling,gen3,a cat,24,24,120,120,A,A,A,A\n" + line)
+    with pytest.raises(ValueError, match=message):
+        convert("videogen_rewardbench", path)
+    with pytest.raises(ValueError, match=r"v\.csv:1: missing column\(s\) \['Total'\]"):
+        convert("videogen_rewardbench", path, label_column="Total")

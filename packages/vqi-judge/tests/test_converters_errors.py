@@ -95,5 +95,5 @@ def test_unknown_format_lists_the_known_ones(tmp_path):
 
 def test_every_format_is_documented():
     text = (PACKAGE / "DATASETS.md").read_text(encoding="utf-8")
-    assert len(FORMATS) == 16
+    assert len(FORMATS) == 17
     assert [name for name in FORMATS if f"| `{name}` |" not in text] == []

@@ -19,7 +19,9 @@ from vqi_judge.converters.konvid import KONVID_SCORE_RANGE, read_konvid_csv
 from vqi_judge.converters.live_vqc import LIVE_VQC_SCORE_RANGE, read_live_vqc_mat
 from vqi_judge.converters.lsvq import LSVQ_SCORE_RANGE, read_lsvq_csv
 from vqi_judge.converters.qalign import read_qalign_json
-from vqi_judge.converters.schemas import read_lgvq_vqinsight, read_visionreward_pairs
+from vqi_judge.converters.lgvq import read_lgvq_vqinsight
+from vqi_judge.converters.schemas import read_visionreward_pairs
+from vqi_judge.converters.videogen_rewardbench import read_videogen_rewardbench
 from vqi_judge.converters.visionreward import read_visionreward_vqa
 from vqi_judge.manifest import ManifestRow, with_media_root
 
@@ -50,6 +52,7 @@ FORMATS: dict[str, Converter] = {
     "visionrewarddb_video_pairs": partial(read_visionreward_pairs, dataset="visionrewarddb_video"),
     "monetbench": partial(read_visionreward_pairs, dataset="monetbench"),
     "lgvq_vqinsight": read_lgvq_vqinsight,
+    "videogen_rewardbench": read_videogen_rewardbench,
 }
 """Every format ``convert`` reads; DATASETS.md describes each file layout."""
 
@@ -72,7 +75,9 @@ def convert(
         split: for files with a split column (``koniq10k_csv``), keep only that split;
             otherwise the split recorded on every row.
         **options: reader-specific: ``questions=`` (the question file, required by
-            ``visionreward_video_vqa``), ``answer_labels=`` (pairs formats).
+            ``visionreward_video_vqa``), ``answer_labels=`` (pairs formats), ``prompts=`` (the
+            clip -> prompt file of ``lgvq_vqinsight``), ``label_column=``
+            (``videogen_rewardbench``).
 
     Returns:
         The rows in file order, each validated.
