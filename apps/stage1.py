@@ -2,6 +2,7 @@
 
     uv run apps/stage1.py                                              # tiny judge, synthetic images, CPU (configs/stage1/tiny.yaml)
     uv run apps/stage1.py --config apps/configs/stage1/qwen2.5-vl-7b.yaml   # the paper's run (GPUs)
+    uv run apps/stage1.py --config apps/configs/stage1/qwen2.5-vl-7b.yaml --dry-run   # preflight: tokens, rollouts, memory; writes nothing
     uv run apps/stage1.py grpo.max_steps=20 name=demo                  # any config key as key=value
     accelerate launch apps/stage1.py --config apps/configs/stage1/qwen2.5-vl-7b.yaml
 
@@ -20,10 +21,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from vqi_apps.config import run
+from vqi_apps.preflight import dry_run
 from vqi_apps.stages import run_stage1, stage_config
 
 
-def main(argv: list[str] | None = None) -> Path:
+def main(argv: list[str] | None = None) -> Path | None:
+    if dry_run("stage1", argv):  # preflight only: nothing built or written
+        return None
     _, config = stage_config(__doc__, "stage1", argv)
     return run_stage1(config)
 

@@ -2,6 +2,7 @@
 
     uv run apps/stage2.py                                              # tiny default: runs stage 1 first if needed
     uv run apps/stage2.py --config apps/configs/stage2/qwen2.5-vl-7b.yaml   # the paper's run (GPUs)
+    uv run apps/stage2.py --config apps/configs/stage2/qwen2.5-vl-7b.yaml --dry-run   # preflight: tokens, rollouts, memory; writes nothing
     uv run apps/stage2.py rewards.temporal=false                       # ablation: no TMR (Table 4 b)
     uv run apps/stage2.py rewards.length=false                         # ablation: no LCR (Table 4 c)
     uv run apps/stage2.py model=Qwen/Qwen2.5-VL-7B-Instruct            # ablation: no warm-up (Table 4 a)
@@ -25,10 +26,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from vqi_apps.config import run, tiny_config
+from vqi_apps.preflight import dry_run
 from vqi_apps.stages import run_stage2, stage_config
 
 
-def main(argv: list[str] | None = None) -> Path:
+def main(argv: list[str] | None = None) -> Path | None:
+    if dry_run("stage2", argv):  # preflight only: nothing built or written
+        return None
     path, config = stage_config(__doc__, "stage2", argv)
     return run_stage2(config, tiny=path.resolve() == tiny_config("stage2").resolve())
 

@@ -3,6 +3,7 @@ DiffusionDPO, the generator's new winners refresh the judge, and the refreshed j
 
     uv run apps/stage3.py                                                  # the tiny default, end to end, CPU
     uv run apps/stage3.py --config apps/configs/stage3/qwen2.5-vl-7b.yaml  # the paper's run (GPUs)
+    uv run apps/stage3.py --config apps/configs/stage3/qwen2.5-vl-7b.yaml --dry-run   # preflight: tokens, rollouts, memory; writes nothing
     uv run apps/stage3.py candidates=8 both_orders=false dpo.max_steps=40  # any key as key=value
 
 The loop (paper section "United Finetuning"), each step in its own folder of
@@ -39,6 +40,7 @@ from vqi_apps.generation import generator_path
 from vqi_apps.heldout import format_curve, learning_curve
 from vqi_apps.judging import model_identity
 from vqi_apps.loop import Loop, Stage3Config, judge_recipe, print_summary, stage2_judge
+from vqi_apps.preflight import dry_run
 from vqi_apps.runfolder import Stage3Summary
 from vqi_apps.stage3report import build_report
 from vqi_config import load_config, split_overrides
@@ -47,7 +49,9 @@ from vqi_judge import check_checkpoint
 TINY = tiny_config("stage3")
 
 
-def main(argv: list[str] | None = None) -> Path:
+def main(argv: list[str] | None = None) -> Path | None:
+    if dry_run("stage3", argv):  # preflight only: nothing built or written
+        return None
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=TINY, help="YAML config (default: the tiny CPU one)")
     rest, overrides = split_overrides(sys.argv[1:] if argv is None else argv)

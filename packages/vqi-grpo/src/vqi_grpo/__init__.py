@@ -6,16 +6,38 @@ import importlib.metadata
 from vqi_grpo.config import VideoGRPOConfig
 from vqi_grpo.loss import LOSS_TYPES, group_advantages, grpo_loss
 from vqi_grpo.mixing import TaskMixSampler
+from vqi_grpo.preflight import (
+    GRPOPreflight,
+    MemoryEstimate,
+    MemoryTerm,
+    PromptShape,
+    count_parameters,
+    generation_memory,
+    grpo_preflight,
+    measure_budget,
+    measure_rows,
+    zero_stage,
+)
 from vqi_grpo.trainer import VideoGRPOTrainer
 
 __version__ = importlib.metadata.version("vqi-grpo")
 
 __all__ = [
+    "GRPOPreflight",
     "LOSS_TYPES",
+    "MemoryEstimate",
+    "MemoryTerm",
+    "PromptShape",
     "TaskMixSampler",
     "VideoGRPOConfig",
     "VideoGRPOTrainer",
     "__version__",
+    "count_parameters",
+    "generation_memory",
     "group_advantages",
     "grpo_loss",
+    "grpo_preflight",
+    "measure_budget",
+    "measure_rows",
+    "zero_stage",
 ]

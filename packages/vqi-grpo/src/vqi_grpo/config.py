@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from transformers import TrainingArguments
 
+from vqi_video import PixelBudget
+
 from .mixing import check_weights
 
 TEMPORAL_MODES = ("tokens", "frames", "off")
@@ -59,6 +61,11 @@ class VideoGRPOConfig(TrainingArguments):
         """Prompts one optimiser step draws, over every process and accumulation step."""
         rows = self.per_device_train_batch_size * self.gradient_accumulation_steps * self.world_size
         return rows // self.num_generations
+
+    def pixel_budget(self, size: dict[str, int]) -> PixelBudget:
+        """The frame budget of the rollouts: ``min_pixels`` / ``max_pixels``, else the video
+        processor's ``size`` (``shortest_edge`` / ``longest_edge``, pixels per frame)."""
+        return PixelBudget(min_pixels=self.min_pixels or size["shortest_edge"], max_pixels=self.max_pixels or size["longest_edge"])
 
     def check_prompts(self, count: int, where: str = "the training set") -> None:
         """Refuse a training set with fewer prompts than one step draws: it would train 0 steps.

@@ -13,13 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
 from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList, TopKLogitsWarper, TopPLogitsWarper
 
-from vqi_video import Clip, ClipBatch, encode_clips, group_permutation, permute_groups, shuffle_frames, user_message
+from vqi_video import (
+    Clip,
+    ClipBatch,
+    PixelBudget,
+    encode_clips,
+    group_permutation,
+    permute_groups,
+    read_video,
+    shuffle_frames,
+    user_message,
+)
 
 from .config import VideoGRPOConfig
 
@@ -38,6 +48,18 @@ class Group:
     def conversation(self) -> list[dict[str, Any]]:
         """The chat shown to the policy: the row's query after its clips."""
         return [user_message(self.rows[0]["query"], self.clips)]
+
+
+class FrameSampling(Protocol):
+    """How clips are sampled: ``fps`` and ``max_frames`` (a ``VideoGRPOConfig``, a judge's settings)."""
+
+    fps: float
+    max_frames: int
+
+
+def load_clips(row: dict[str, Any], args: FrameSampling, budget: PixelBudget) -> list[Clip]:
+    """Decode and sample a row's media (``row["media"]``, paths) as the rollouts see them."""
+    return [read_video(path, fps=args.fps, max_frames=args.max_frames, budget=budget) for path in row["media"]]
 
 
 def _truncate(ids: torch.Tensor, eos: set[int]) -> list[list[int]]:

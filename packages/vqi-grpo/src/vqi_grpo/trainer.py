@@ -31,12 +31,12 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from trl.models.utils import prepare_deepspeed, unwrap_model_for_generation
 from trl.trainer.utils import RepeatSampler, selective_log_softmax
 
-from vqi_video import Clip, PixelBudget, VideoDecodeError, read_video, vision_token_ids
+from vqi_video import VideoDecodeError, vision_token_ids
 
 from .config import VideoGRPOConfig
 from .loss import group_advantages, grpo_loss
 from .mixing import TaskMixSampler, check_weights
-from .rollout import Group, Sampler, group_seed
+from .rollout import Group, Sampler, group_seed, load_clips
 from .scoring import RewardFn, columns_of, combine, reward_name, score
 
 logger = logging.getLogger(__name__)
@@ -103,10 +103,7 @@ class VideoGRPOTrainer(Trainer):
         self.ref_model = self._reference(model) if args.beta else None
         tok = processor.tokenizer
         self.sampler = Sampler(processor, args, vision_token_ids(tok), _eos_ids(model, tok), tok.pad_token_id)
-        size = processor.video_processor.size
-        self.budget = PixelBudget(
-            min_pixels=args.min_pixels or size["shortest_edge"], max_pixels=args.max_pixels or size["longest_edge"]
-        )
+        self.budget = args.pixel_budget(processor.video_processor.size)
         self._step = 0
         self._buffer: dict[int, dict[str, Any]] = {}
         self._metrics: dict[str, list[float]] = defaultdict(list)
@@ -134,12 +131,6 @@ class VideoGRPOTrainer(Trainer):
             return RepeatSampler(dataset, **repeats)
         return TaskMixSampler([row["task"] for row in dataset], args.task_weights, **repeats)
 
-    def _load(self, row: dict[str, Any]) -> list[Clip]:
-        return [
-            read_video(path, fps=self.args.fps, max_frames=self.args.max_frames, budget=self.budget)
-            for path in row["media"]
-        ]
-
     def _groups(self, rows: list[dict[str, Any]]) -> list[Group]:
         """Split the local rows into prompts, decoding each prompt's clips once; skip bad ones."""
         n = self.args.num_generations
@@ -148,7 +139,7 @@ class VideoGRPOTrainer(Trainer):
         for g in range(len(rows) // n):
             group_rows = rows[g * n : (g + 1) * n]
             try:
-                clips = self._load(group_rows[0])
+                clips = load_clips(group_rows[0], self.args, self.budget)
             except (VideoDecodeError, FileNotFoundError) as err:
                 self.skipped += 1
                 logger.warning("skipped a prompt (%s): %s", group_rows[0].get("id", group_rows[0]["media"]), err)

@@ -1,0 +1,89 @@
+"""``--dry-run`` of the stage apps on the 7B and tiny configs: the preflight's lines, exit 0, nothing
+written, no weights, no data (a fresh clone)."""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from entrypoints import APPS, load_app
+from vqi_judge import ManifestRow, write_manifest
+from vqi_video.synthetic import write_clip
+
+
+@pytest.fixture
+def fresh_clone(tmp_path, monkeypatch, app_cache):
+    """A working folder as a fresh clone's root: the DeepSpeed configs the 7B configs name, no data, no runs."""
+    shutil.copytree(APPS / "configs" / "deepspeed", tmp_path / "apps" / "configs" / "deepspeed")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def files(folder: Path) -> set[Path]:
+    return {p for p in folder.rglob("*")}
+
+
+def dry_run(stage: str, config: str, *extra: str, capsys) -> str:
+    """Run ``apps/<stage>.py --config apps/configs/<stage>/<config> --dry-run``; return what it printed,
+    runs of spaces as one (the columns are for people)."""
+    path = APPS / "configs" / stage / config
+    assert load_app(stage).main(["--config", str(path), "--dry-run", *extra]) is None
+    return "\n".join(" ".join(line.split()) for line in capsys.readouterr().out.splitlines())
+
+
+@pytest.mark.parametrize("stage", ["stage1", "stage2", "stage3"])
+def test_the_7b_configs_print_their_costs_and_write_nothing(stage, fresh_clone, app_cache, capsys):
+    before, cache = files(fresh_clone), files(app_cache)
+    out = dry_run(stage, "qwen2.5-vl-7b.yaml", capsys=capsys)
+    assert files(fresh_clone) == before and files(app_cache) == cache  # no runs/, no model built
+    assert "no data (data/" in out and "sized from max_frames and max_pixels" in out
+    assert "text tokens: the tiny judge's tokenizer (Qwen/Qwen2.5-VL-7B-Instruct's is not shipped; an estimate)" in out
+    assert "memory per device (8.29 B parameters, bfloat16, ZeRO-3 over 8 devices, gradient checkpointing on):" in out
+    assert "optimizer 11.58 GB 8292166656 x 12 / 8" in out
+    assert "fits in 80 GB: yes" in out
+    if stage == "stage1":
+        assert "budget (image_score): 128 visual" in out
+        assert "8 generations = 8, plus up to 0 shuffled" in out
+    else:
+        assert "budget (compare): 1024 + 1024 visual" in out
+        assert "8 generations = 8, plus up to 4 shuffled (temporal reward); per optimiser step (x8: accumulation x devices): 64 + 32" in out
+    if stage == "stage3":
+        assert "-- tournaments: 10 candidates per prompt" in out
+        assert "cannot size the generator: checkpoints/t2v-turbo-ms is not a local folder yet" in out
+
+
+def test_the_7b_without_zero_does_not_fit(fresh_clone, capsys):
+    """The 7B stage 1 with ZeRO off (bf16 off: the checkpoint's bfloat16): 2 + 2 + 12 + 2 = 18 bytes a
+    parameter on every device, 139 GB before activations."""
+    out = dry_run("stage1", "qwen2.5-vl-7b.yaml", "grpo.deepspeed=null", "grpo.bf16=false", capsys=capsys)
+    assert "bfloat16, ZeRO-0 over 8 devices" in out  # the published checkpoint's dtype
+    assert "fits in 80 GB: no" in out
+    assert "weights 15.45 GB 8292166656 x 2 / 1" in out
+
+
+def test_devices_are_given_on_the_command_line(fresh_clone, capsys):
+    out = dry_run("stage2", "qwen2.5-vl-7b.yaml", "16", capsys=capsys)
+    assert "ZeRO-3 over 16 devices" in out and "weights 0.97 GB 8292166656 x 2 / 16" in out
+
+
+@pytest.mark.parametrize("stage", ["stage1", "stage2", "stage3"])
+def test_the_tiny_configs_size_the_tiny_judge_on_one_cpu(stage, fresh_clone, app_cache, capsys):
+    before, cache = files(fresh_clone), files(app_cache)
+    out = dry_run(stage, "tiny.yaml", capsys=capsys)
+    assert files(fresh_clone) == before and files(app_cache) == cache
+    assert "text tokens: the tiny judge's tokenizer" in out
+    assert "float32, ZeRO-0 over 1 devices, gradient checkpointing off" in out
+    assert "fits in 80 GB: yes" in out
+    if stage == "stage3":
+        assert "cannot size the generator: the tiny Wan (built on first use) is not a local folder yet" in out
+
+
+def test_a_dry_run_reads_the_first_row_of_each_task_of_a_manifest(fresh_clone, capsys):
+    """With a manifest, its rows are decoded as the trainer decodes them: a 2 s clip at 8 fps
+    sampled at 2 fps gives 4 frames; 64x64 becomes 112x112 (the tiny budget): 2 x 16 = 32 tokens."""
+    write_clip(fresh_clone / "data" / "a.mp4", np.zeros((16, 64, 64, 3), dtype=np.uint8), fps=8)
+    write_manifest([ManifestRow(id="a", dataset="synthetic", task="video_score", media=["a.mp4"], score=3.0, score_range=(1.0, 5.0))], fresh_clone / "data" / "m.jsonl")
+    out = dry_run("stage2", "tiny.yaml", "train=data/m.jsonl", capsys=capsys)
+    assert "visual tokens per clip, from the first rows of the training set:" in out
+    assert "a (video_score): 32 visual" in out
