@@ -18,11 +18,12 @@ import pytest
 import scipy.io
 
 from entrypoints import load_app
-from vqi_apps.config import CONFIGS, load_config, run
+from vqi_apps.config import CONFIGS, run
 from vqi_apps.evaluation import EvalConfig, read_manifests
 from vqi_apps.prepare import STAGE2, planned_outputs
 from vqi_apps.stages import train_rows
 from vqi_apps.training import StageConfig
+from vqi_config import load_config
 from vqi_judge import check_media, read_manifest
 from vqi_video.synthetic import write_clip, write_image
 

@@ -25,11 +25,12 @@ from typing import Any
 import torch
 from transformers import AutoConfig, AutoImageProcessor, AutoProcessor, AutoVideoProcessor, Qwen2_5_VLProcessor
 
-from vqi_apps.config import CONFIGS, load_config, split_overrides, tiny_config
+from vqi_apps.config import CONFIGS, tiny_config
 from vqi_apps.defaults import TINY_GENERATOR, TINY_JUDGE, cache_dir
 from vqi_apps.loop import Stage3Config, judge_recipe
 from vqi_apps.stages import SYNTHETIC
 from vqi_apps.training import StageConfig, grpo_args
+from vqi_config import load_config, split_overrides
 from vqi_diffdpo import detect_family
 from vqi_grpo import (
     PromptShape,
