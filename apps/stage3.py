@@ -22,7 +22,10 @@ The loop (paper section "United Finetuning"), each step in its own folder of
 
 A step is skipped when its ``done.json`` exists; inside a step, finished prompts, recorded
 verdicts and saved checkpoints are kept, so killing the process at any moment and running the
-same command again ends with the same artefacts as an uninterrupted run. The resolved config is
+same command again ends with the same artefacts as an uninterrupted run. Under ``torchrun`` or
+``accelerate launch`` with N processes, each generates and judges every N-th prompt and DPO and
+the judge refresh run data-parallel; process 0 writes the shared files (``vqi_apps.processes``),
+and the pairs and summary are those of one process. The resolved config is
 ``stage3/config.yaml``; the final summary ``stage3/summary.yaml``; the page ``runs/<name>/report.html``.
 
 With no judge given (``judge.model``), the judge is this run's ``stage2/final``; the tiny default
@@ -41,6 +44,7 @@ from vqi_apps.heldout import format_curve, learning_curve
 from vqi_apps.judging import model_identity
 from vqi_apps.loop import Loop, Stage3Config, judge_recipe, print_summary, stage2_judge
 from vqi_apps.preflight import dry_run
+from vqi_apps.processes import Processes
 from vqi_apps.runfolder import Stage3Summary
 from vqi_apps.stage3report import build_report
 from vqi_config import load_config, split_overrides
@@ -60,13 +64,14 @@ def main(argv: list[str] | None = None) -> Path | None:
     recipe = judge_recipe(config, config_path)  # read first: a bad path fails before any work
     if config.judge.model:
         check_checkpoint(config.judge.model)
+    processes = Processes.current()  # one, or those of torchrun / accelerate launch
     run_folder = config.run
     writable_folder(run_folder.stage("stage3"), "runs")
     d0 = stage2_judge(config, tiny=config_path.resolve() == TINY.resolve())
-    loop = Loop(config, d0, recipe)
-    claim_folder(run_folder.stage("stage3"), config)
+    loop = Loop(config, d0, recipe, processes)
+    claim_folder(run_folder.stage("stage3"), config, processes)
     g0 = generator_path(config.generator)
-    claim_inputs(run_folder.stage("stage3"), {"judge": model_identity(d0), "generator": model_identity(g0)})
+    claim_inputs(run_folder.stage("stage3"), {"judge": model_identity(d0), "generator": model_identity(g0)}, processes)
 
     # Round 0: G's candidates, judged by D, train G'.
     generate_0 = loop.generate("generate_0", g0)
@@ -89,6 +94,8 @@ def main(argv: list[str] | None = None) -> Path | None:
         judge_refresh=judge_refresh, tournament_1=tournament_1, dpo_1=dpo_1, generate_final=generate_final,
         duel=duel, generator_quality=loop.generator_quality("generate_0", "generate_final", "tournament_0"),
     )
+    if not processes.main:  # process 0 writes the summary and the report
+        return run_folder.report
     summary.write(run_folder.summary)
 
     print("== held-out metrics of the run's judges (tools/learning_curve.py)")

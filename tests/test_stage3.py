@@ -37,16 +37,21 @@ OUTCOMES = ("*.mp4", "*/pairs.jsonl", "*/c_hat.jsonl", "*/results.jsonl", "*/log
             "*/pipeline/*/*.safetensors", "*/judge/final/*.safetensors", "summary.yaml")
 
 
-def _command(runs: Path, judge: Path) -> list[str]:
-    return [sys.executable, str(APPS / "stage3.py"), f"runs={runs}", f"judge.model={judge}", *SHORT]
+def _command(runs: Path, judge: Path, processes: int = 1, extra: tuple[str, ...] = ()) -> list[str]:
+    launcher = [sys.executable]
+    if processes > 1:
+        launcher += ["-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}"]
+    return [*launcher, str(APPS / "stage3.py"), f"runs={runs}", f"judge.model={judge}", *SHORT, *extra]
 
 
-def _run(runs: Path, judge: Path, kill_after: float | None = None) -> tuple[int | None, float]:
-    """Run stage 3 in a subprocess; with ``kill_after``, SIGKILL it then (if still running)."""
+def _run(runs: Path, judge: Path, kill_after: float | None = None, processes: int = 1,
+         extra: tuple[str, ...] = ()) -> tuple[int | None, float]:
+    """Run stage 3 in a subprocess (on ``processes`` processes, torchrun's); with ``kill_after``,
+    SIGKILL it then (if still running)."""
     env = os.environ | {"OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1"}
     start = time.monotonic()
-    process = subprocess.Popen(_command(runs, judge), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(_command(runs, judge, processes, extra), env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, start_new_session=True)
     try:
         out, _ = process.communicate(timeout=kill_after if kill_after is not None else 900)
     except subprocess.TimeoutExpired:
@@ -146,6 +151,32 @@ def test_killed_at_random_moments_it_resumes_to_the_same_artefacts(finished_run,
     resumed = _outcomes(tmp_path / "tiny" / "stage3")
     assert sorted(resumed) == sorted(straight)
     assert [k for k in straight if straight[k] != resumed[k]] == []
+
+
+def test_two_processes_make_the_pairs_and_summary_of_one(tmp_path):
+    """torchrun with 2 processes: each generates and judges every other prompt, DPO and the judge
+    refresh run data-parallel at the same global batch, process 0 writes the shared files. The run
+    ends with the first clips, every verdict, reasoning, pair and tally of one process; training
+    figures agree to float summation order (which may move a pixel of a clip sampled after DPO)."""
+    judge = tiny_judge()
+    tiny_generator()
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert _run(one, judge, extra=("dpo.batch_size=2", "grpo.per_device_train_batch_size=8"))[0] == 0
+    assert _run(two, judge, processes=2, extra=("dpo.batch_size=1", "grpo.per_device_train_batch_size=4"))[0] == 0
+    root_one, root_two = one / "tiny" / "stage3", two / "tiny" / "stage3"
+    for pattern in ("round_0/generate/*", "*/*/pairs.jsonl", "*/*/c_hat.jsonl", "*/*/results.jsonl", "*/*/log.jsonl",
+                    "*/*/reasoning/*.json"):
+        files = sorted(p.relative_to(root_one) for p in root_one.glob(pattern))
+        assert files and files == sorted(p.relative_to(root_two) for p in root_two.glob(pattern)), pattern
+        for name in files:
+            assert (root_one / name).read_bytes() == (root_two / name).read_bytes(), name
+    a, b = (yaml.safe_load((r / "summary.yaml").read_text()) for r in (root_one, root_two))
+    assert a.keys() == b.keys()
+    for key in ("generate_0", "tournament_0", "generate_1", "refresh", "tournament_1", "generate_final", "duel"):
+        assert a[key] == b[key], key
+    for key in ("dpo_0", "dpo_1", "judge_refresh", "generator_quality"):
+        for field, value in a[key].items():
+            assert b[key][field] == (pytest.approx(value, abs=1e-3) if isinstance(value, (float, list)) else value), (key, field)
 
 
 def test_the_report_renders_in_a_browser(finished_run):

@@ -6,6 +6,7 @@ into this package and prints; no app imports another. One module per concept:
 - ``config``: the shipped configs, saving a run's config in its folder and refusing one made otherwise
   (configs are read by vqi-config's one loader).
 - ``defaults``: the tiny models and synthetic sets built into a cache on first use.
+- ``processes``: several processes (torchrun / accelerate launch): who does which item, who writes.
 - ``runfolder``: the layout of ``runs/<name>/`` and the records written there and read back.
 - ``judging``: opening the judge of a ``judge`` section (``vqi_judge.JudgeConfig``), and its identity.
 - ``training``: a GRPO stage (stages 1-2, and stage 3's judge refresh) from its config.

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from vqi_apps.processes import Processes
 from vqi_config import load_config, save_config, to_plain
 
 T = TypeVar("T")
@@ -48,11 +49,12 @@ def _refuse_changed(folder: str | Path, saved: Path, current: Any, what: Callabl
                              f"give another name=, or delete {folder} to start it again")
 
 
-def claim_folder(folder: str | Path, config: Any) -> Path:
+def claim_folder(folder: str | Path, config: Any, processes: Processes = Processes()) -> Path:
     """Save ``config`` as ``folder/config.yaml``, the settings of the run kept in ``folder``.
 
     A folder already holding a run with other settings is refused (its finished steps and
-    checkpoints would otherwise be reused for settings that did not make them).
+    checkpoints would otherwise be reused for settings that did not make them). Every process
+    checks; process 0 writes, once all have checked.
 
     Raises:
         ValueError: naming the folder, the first changed keys and the fix.
@@ -60,7 +62,9 @@ def claim_folder(folder: str | Path, config: Any) -> Path:
     path = Path(folder) / "config.yaml"
     shown = lambda changed: ", ".join(changed[:3]) + (", ..." if len(changed) > 3 else "")
     _refuse_changed(folder, path, to_plain(config), lambda changed: f"was made with other settings ({shown(changed)} differ)")
-    return save_config(config, path)
+    processes.wait()
+    processes.main_writes(lambda: save_config(config, path))
+    return path
 
 
 def saved_config(cls: type[T], folder: str | Path) -> T | None:
@@ -69,9 +73,10 @@ def saved_config(cls: type[T], folder: str | Path) -> T | None:
     return load_config(cls, path, []) if path.is_file() else None
 
 
-def claim_inputs(folder: str | Path, inputs: dict[str, Any]) -> None:
+def claim_inputs(folder: str | Path, inputs: dict[str, Any], processes: Processes = Processes()) -> None:
     """Save what a run in ``folder`` starts from (``inputs.json``: e.g. the identity of each starting
     model); refuse a folder whose run started from something else, whose steps it would reuse.
+    Every process checks; process 0 writes, once all have checked.
 
     Raises:
         ValueError: naming the folder, the inputs that changed and the fix.
@@ -80,8 +85,13 @@ def claim_inputs(folder: str | Path, inputs: dict[str, Any]) -> None:
     plain = json.loads(json.dumps(inputs, default=str))
     names = lambda changed: ", ".join(sorted({c.split(".")[0] for c in changed}))
     _refuse_changed(folder, path, plain, lambda changed: f"started from another {names(changed)}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(plain, indent=2))
+    processes.wait()
+
+    def write() -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(plain, indent=2))
+
+    processes.main_writes(write)
 
 
 def writable_folder(folder: str | Path, key: str) -> Path:

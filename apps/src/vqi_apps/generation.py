@@ -30,6 +30,7 @@ from diffusers import DiffusionPipeline
 from tqdm.auto import tqdm
 
 from vqi_apps.defaults import tiny_generator
+from vqi_apps.processes import Processes
 from vqi_apps.runfolder import PromptOutcome, read_reasoning, write_reasoning
 from vqi_diffdpo import detect_family
 from vqi_judge import Judge
@@ -149,14 +150,16 @@ def sample_candidates(
     prompts: Sequence[tuple[str, str, Sequence[int]]],
     *,
     desc: str = "generate",
+    progress: bool = True,
 ) -> list[Candidates]:
-    """Make and save the candidates of every ``(prompt_id, prompt, seeds)``; complete prompts are kept.
+    """Make and save the candidates of every ``(prompt_id, prompt, seeds)``; complete prompts are kept
+    (``progress``: show a progress bar).
 
     Returns:
         Every prompt's candidates, in input order.
     """
     results = []
-    for prompt_id, prompt, seeds in tqdm(prompts, desc=desc, unit="prompt"):
+    for prompt_id, prompt, seeds in tqdm(prompts, desc=desc, unit="prompt", disable=not progress):
         done = read_candidates(folder, prompt_id)
         if done is None or done.prompt != prompt or list(done.seeds) != list(seeds):
             names = [f"{prompt_id}_c{k}.mp4" for k in range(len(seeds))]
@@ -187,31 +190,42 @@ class Tournament:
 
 
 def run_tournament(
-    judge: Judge, candidates: Sequence[Candidates], folder: Path, *, both_orders: bool, seed: int, desc: str = "tournament"
+    judge: Judge, candidates: Sequence[Candidates], folder: Path, *, both_orders: bool, seed: int,
+    desc: str = "tournament", processes: Processes = Processes(),
 ) -> list[Tournament]:
     """Judge every pair of each prompt's candidates (resuming from ``folder``) and tally them.
 
     Each prompt's pending comparisons go to the judge in one batch (each clip encoded once)
-    and are recorded together in ``log.jsonl``: a kill loses at most one prompt's verdicts.
-    A sampling judge draws from a generator seeded with ``seed`` and the prompt id, so a resumed
-    run gives the verdicts an uninterrupted one does. Ties on wins are broken by a random draw
-    seeded the same way.
+    and are recorded together in ``log.jsonl``: a kill loses at most one prompt's verdicts per
+    process. A sampling judge draws from a generator seeded with ``seed`` and the prompt id, so a
+    resumed run, or one on another number of processes, gives the verdicts an uninterrupted one
+    does. Ties on wins are broken by a random draw seeded the same way.
+
+    On several processes, each judges every ``world``-th prompt; process 0 records the verdicts
+    of each round of ``world`` prompts (the log's only writer) and returns the tallies, the
+    others an empty list.
     """
     log = TournamentLog(folder / "log.jsonl")
-    out = []
-    for item in tqdm(candidates, desc=desc, unit="prompt"):
-        n = len(item.clips)
-        reasoning = read_reasoning(folder, item.prompt_id)
-        pending = log.pending(item.prompt_id, n, both_orders=both_orders)
-        if pending:
-            torch.manual_seed(zlib.crc32(f"{seed}/{item.prompt_id}".encode()))
-            verdicts = judge.compare_pairs(item.clips, pending, prompt=item.prompt)
-            reasoning |= {pair: v.text for pair, v in zip(pending, verdicts)}
-            write_reasoning(folder, item.prompt_id, reasoning)
-            log.record(item.prompt_id, [(pair, v.winner) for pair, v in zip(pending, verdicts)])
-        result = log.tally(item.prompt_id, n, both_orders=both_orders, seed=f"{seed}/{item.prompt_id}")
-        out.append(Tournament(item, result, reasoning))
-    return out
+    starts = range(0, len(candidates), processes.world)
+    for start in tqdm(starts, desc=desc, unit=f"{processes.world} prompts" if processes.world > 1 else "prompt",
+                      disable=not processes.main):
+        judged = []
+        for item in processes.share(candidates[start : start + processes.world]):
+            pending = log.pending(item.prompt_id, len(item.clips), both_orders=both_orders)
+            if pending:
+                torch.manual_seed(zlib.crc32(f"{seed}/{item.prompt_id}".encode()))
+                verdicts = judge.compare_pairs(item.clips, pending, prompt=item.prompt)
+                judged.append((item.prompt_id, [(pair, v.winner, v.text) for pair, v in zip(pending, verdicts)]))
+        everyone = processes.gather(judged)
+        for prompt_id, verdicts in everyone if processes.main else []:
+            reasoning = read_reasoning(folder, prompt_id) | {pair: text for pair, _, text in verdicts}
+            write_reasoning(folder, prompt_id, reasoning)
+            log.record(prompt_id, [(pair, winner) for pair, winner, _ in verdicts])
+    if not processes.main:
+        return []
+    return [Tournament(item, log.tally(item.prompt_id, len(item.clips), both_orders=both_orders,
+                                       seed=f"{seed}/{item.prompt_id}"), read_reasoning(folder, item.prompt_id))
+            for item in candidates]
 
 
 def outcome(tournament: Tournament, relative_to: Path) -> PromptOutcome:

@@ -29,6 +29,7 @@ from vqi_apps.generation import (
 )
 from vqi_apps.generatorquality import generator_quality
 from vqi_apps.judging import open_judge
+from vqi_apps.processes import Processes
 from vqi_apps.runfolder import (
     DPOSummary,
     DuelSummary,
@@ -120,17 +121,23 @@ class Stage3Config:
         return RunFolder.at(self.runs, self.name)
 
 
-def step(folder: Path, label: str, kind: type[R], work: Callable[[], R]) -> R:
-    """Run ``work`` unless ``folder/done.json`` says it finished; record its summary there."""
+def step(folder: Path, label: str, kind: type[R], work: Callable[[], R | None], processes: Processes) -> R:
+    """Run ``work`` unless ``folder/done.json`` says it finished; record its summary there.
+
+    ``work`` runs on every process and returns the summary on process 0, which writes it; every
+    process returns the summary read back.
+    """
     marker = folder / "done.json"
     if marker.is_file():
-        print(f"{label}: done, skipped ({folder})")
+        if processes.main:
+            print(f"{label}: done, skipped ({folder})")
         return kind.read(marker)
-    print(f"== {label}")
+    if processes.main:
+        print(f"== {label}")
     folder.mkdir(parents=True, exist_ok=True)
     summary = work()
-    summary.write(marker)
-    return summary
+    processes.main_writes(lambda: summary.write(marker))  # type: ignore[union-attr]
+    return kind.read(marker)
 
 
 def read_prompts(config: Stage3Config) -> list[tuple[str, str]]:
@@ -175,8 +182,9 @@ def dpo_config(config: Stage3Config, generator: Path, folder: Path) -> DiffDPOCo
 class Loop:
     """The steps of stage 3 over one run folder; each step method takes its key of ``STAGE3_STEPS``."""
 
-    def __init__(self, config: Stage3Config, judge: Path, recipe: StageConfig) -> None:
+    def __init__(self, config: Stage3Config, judge: Path, recipe: StageConfig, processes: Processes = Processes()) -> None:
         self.config = config
+        self.processes = processes
         self.recipe = recipe
         self.run = config.run
         self.root = self.run.stage("stage3")
@@ -188,13 +196,17 @@ class Loop:
         c, folder = self.config, self.run.step(key)
 
         def work() -> GenerateSummary:
-            pipe = open_generator(generator, c.generator.device)
+            procs = self.processes
+            sampling = replace(c.generator, device=procs.device(c.generator.device))
+            pipe = open_generator(generator, sampling.device)
             todo = [(pid, p, candidate_seeds(c.seed, i, c.candidates)) for i, (pid, p) in enumerate(self.prompts)]
-            made = sample_candidates(pipe, c.generator, folder, todo, desc=f"generate {folder.parent.name}")
+            mine = sample_candidates(pipe, sampling, folder, procs.share(todo), desc=f"generate {folder.parent.name}",
+                                     progress=procs.main)
+            made = procs.gather(mine)
             return GenerateSummary(generator=self.rel(generator), prompts=len(made),
                                    clips=sum(len(m.clips) for m in made))
 
-        return step(folder, f"generate with {self.rel(generator)}", GenerateSummary, work)
+        return step(folder, f"generate with {self.rel(generator)}", GenerateSummary, work, self.processes)
 
     def candidates(self, folder: Path) -> list[Candidates]:
         """The complete candidates of a finished generate step.
@@ -221,9 +233,12 @@ class Loop:
         """
         c, folder = self.config, self.run.step(key)
 
-        def work() -> TournamentSummary:
+        def work() -> TournamentSummary | None:
             done = run_tournament(self.open_judge(judge), self.candidates(self.run.step(generate)), folder,
-                                  both_orders=c.both_orders, seed=c.seed, desc=f"tournament {folder.parent.name}")
+                                  both_orders=c.both_orders, seed=c.seed, desc=f"tournament {folder.parent.name}",
+                                  processes=self.processes)
+            if not self.processes.main:
+                return None
             write_results(self.run.results(key), [outcome(t, self.root) for t in done])
             results = [t.prompt_result(self.root, round, self.rel(generator), self.rel(judge)) for t in done]
             if previous is None:
@@ -238,7 +253,7 @@ class Loop:
                 file=self.rel(out),
             )
 
-        return step(folder, f"tournament judged by {self.rel(judge)}", TournamentSummary, work)
+        return step(folder, f"tournament judged by {self.rel(judge)}", TournamentSummary, work, self.processes)
 
     def dpo(self, key: str, generator: Path, tournament: str) -> DPOSummary:
         """Steps 3 and 6: DPO of ``generator`` on the pairs of the step ``tournament``; the result is ``<step>/pipeline``."""
@@ -266,7 +281,7 @@ class Loop:
                 pipeline=self.rel(result.pipeline_dir),
             )
 
-        return step(folder, f"dpo of {self.rel(generator)}", DPOSummary, work)
+        return step(folder, f"dpo of {self.rel(generator)}", DPOSummary, work, self.processes)
 
     def trained(self, dpo: DPOSummary, generator: Path) -> Path:
         """The generator after a DPO step that started from ``generator``."""
@@ -282,32 +297,37 @@ class Loop:
             merged = merge_for_judge(c_hat, original, seed=c.seed)
             rows = [ManifestRow.from_dict(row) for row in merged]
             manifest = folder / "data" / "manifest.jsonl"
-            write_manifest([replace(r, media=tuple(os.path.relpath(m, manifest.parent) for m in r.media)) for r in rows],
-                           manifest)
+            relative = [replace(r, media=tuple(os.path.relpath(m, manifest.parent) for m in r.media)) for r in rows]
+            self.processes.main_writes(lambda: write_manifest(relative, manifest))
             stage = replace(self.recipe, name=c.name, runs=c.runs, model=str(self.judge0), train=str(manifest),
                             media_root=None, synthetic={})
-            final = run_stage(stage, "stage3 judge refresh", self.judge0, read_manifest(manifest), folder=folder)
+            final = run_stage(stage, "stage3 judge refresh", self.judge0, read_manifest(manifest), folder=folder,
+                              processes=self.processes)
             trained = StageSummary.read(stage_summary(final))
             return JudgeRefreshSummary(**trained.to_dict(), rows=len(rows), c_hat_rows=len(c_hat), judge=self.rel(final))
 
-        return step(folder, "judge refresh on C-hat + stage-2 data", JudgeRefreshSummary, work)
+        return step(folder, "judge refresh on C-hat + stage-2 data", JudgeRefreshSummary, work, self.processes)
 
     def duel(self, key: str, judge: Path, before: str, after: str) -> DuelSummary:
         """The final generator's clip against the first one's, same prompt and seed, judged by D'."""
         c, folder = self.config, self.run.step(key)
 
-        def work() -> DuelSummary:
+        def work() -> DuelSummary | None:
             pairs = []
             for b, a in zip(self.candidates(self.run.step(before)), self.candidates(self.run.step(after))):
                 for k, (clip_b, clip_a) in enumerate(zip(b.clips, a.clips)):
                     pairs.append(Candidates(f"{b.prompt_id}_s{b.seeds[k]}", b.prompt, (b.seeds[k],) * 2, (clip_b, clip_a)))
-            done = run_tournament(self.open_judge(judge), pairs, folder, both_orders=True, seed=c.seed, desc="duel")
+            done = run_tournament(self.open_judge(judge), pairs, folder, both_orders=True, seed=c.seed, desc="duel",
+                                  processes=self.processes)
+            if not self.processes.main:
+                return None
             write_results(self.run.results(key), [outcome(t, self.root) for t in done])
             return DuelSummary(judge=self.rel(judge), duels=len(done),
                                final_generator_win_rate=mean(t.result.wins[1] for t in done),
                                order_agreement=_agreement(done))
 
-        return step(folder, "final generator against the first, judged by the refreshed judge", DuelSummary, work)
+        return step(folder, "final generator against the first, judged by the refreshed judge", DuelSummary, work,
+                    self.processes)
 
     def generator_quality(self, before: str, after: str, tournament: str) -> GeneratorQuality:
         """The pixel statistic of the clips of generate steps ``before`` and ``after``, and the
@@ -330,12 +350,13 @@ class Loop:
             return read_manifest(stage2_data)
         manifest = self.run.judge_data
         if not manifest.is_file():
-            synthetic_dataset(manifest.parent, c.judge_synthetic, seed=3)
+            self.processes.main_writes(lambda: synthetic_dataset(manifest.parent, c.judge_synthetic, seed=3))
         return read_manifest(manifest)
 
     def open_judge(self, path: Path) -> Judge:
-        """The judge at ``path`` with this run's judge settings."""
-        return open_judge(replace(self.config.judge, model=str(path)))
+        """The judge at ``path`` with this run's judge settings (on this process's GPU)."""
+        judge = self.config.judge
+        return open_judge(replace(judge, model=str(path), device=self.processes.device(judge.device)))
 
     def absolute_pair(self, pair: PreferencePair) -> PreferencePair:
         """The pair with its clip paths joined onto the stage-3 folder."""

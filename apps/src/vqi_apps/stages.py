@@ -10,6 +10,7 @@ from pathlib import Path
 
 from vqi_apps.config import claim_folder, tiny_config, writable_folder
 from vqi_apps.defaults import synthetic_dataset, tiny_judge
+from vqi_apps.processes import Processes
 from vqi_apps.runfolder import is_complete, previous_stage
 from vqi_apps.training import StageConfig, grpo_args, run_stage
 from vqi_config import load_config, split_overrides
@@ -46,7 +47,7 @@ def prepare(stage: str, path: Path, overrides: list[str]) -> StageConfig:
     if config.model is not None:
         check_checkpoint(config.model)
     writable_folder(folder, "runs")
-    claim_folder(folder, config)
+    claim_folder(folder, config, Processes.current())
     return config
 
 
@@ -56,7 +57,8 @@ def train_rows(config: StageConfig, stage: str) -> list[ManifestRow]:
         return read_manifest(config.train, media_root=config.media_root)
     manifest = config.run.training_data(stage)
     if not manifest.is_file():
-        synthetic_dataset(manifest.parent, config.synthetic or SYNTHETIC[stage], seed=SYNTHETIC_SEEDS[stage])
+        counts = config.synthetic or SYNTHETIC[stage]
+        Processes.current().main_writes(lambda: synthetic_dataset(manifest.parent, counts, seed=SYNTHETIC_SEEDS[stage]))
     return read_manifest(manifest)
 
 
@@ -73,7 +75,7 @@ def run_stage1(config: StageConfig) -> Path:
     """Stage 1 of a prepared config, from ``model`` (default: the tiny judge); return its ``final/``."""
     if done := finished(config, "stage1"):
         return done
-    return run_stage(config, "stage1", config.model or tiny_judge(), train_rows(config, "stage1"))
+    return run_stage(config, "stage1", config.model or tiny_judge(), train_rows(config, "stage1"), processes=Processes.current())
 
 
 def run_stage2(config: StageConfig, tiny: bool) -> Path:
@@ -88,7 +90,7 @@ def run_stage2(config: StageConfig, tiny: bool) -> Path:
         return done
     start = config.model or previous_stage(config.run.final("stage1"), "stage1", "model", tiny,
                                            lambda: run_tiny("stage1", config.name, config.runs))
-    return run_stage(config, "stage2", start, train_rows(config, "stage2"))
+    return run_stage(config, "stage2", start, train_rows(config, "stage2"), processes=Processes.current())
 
 
 def run_tiny(stage: str, name: str, runs: str) -> Path:

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from transformers import AutoModelForImageTextToText, AutoProcessor
 
 from vqi_apps.config import claim_folder
+from vqi_apps.processes import Processes
 from vqi_apps.runfolder import RunFolder, StageSummary, last_checkpoint, stage_summary
 from vqi_grpo import VideoGRPOConfig, VideoGRPOTrainer
 from vqi_judge import (
@@ -101,9 +102,13 @@ def grpo_args(config: StageConfig, folder: Path) -> VideoGRPOConfig:
 
 
 def run_stage(
-    config: StageConfig, stage: str, model_path: str | Path, rows: list[ManifestRow], folder: Path | None = None
+    config: StageConfig, stage: str, model_path: str | Path, rows: list[ManifestRow], folder: Path | None = None,
+    processes: Processes = Processes(),
 ) -> Path:
-    """Train ``model_path`` with GRPO on ``rows`` into ``folder`` (default ``runs/<name>/<stage>/``); return ``final/``."""
+    """Train ``model_path`` with GRPO on ``rows`` into ``folder`` (default ``runs/<name>/<stage>/``); return ``final/``.
+
+    On several processes every one trains (data-parallel, accelerate's), process 0 writes the files.
+    """
     folder = folder or config.run.stage(stage)
     final = folder / "final"
     check_media(rows)
@@ -116,7 +121,7 @@ def run_stage(
         except CheckpointError as err:
             raise CheckpointError(err.path, f"cannot resume: {err.reason}",
                                   f"delete {last} to resume from the checkpoint before it") from None
-    claim_folder(folder, config)
+    claim_folder(folder, config, processes)
     r = config.rewards
     rewards, correctness = training_rewards(
         rows, score_mode=r.score_mode, multidim_weights=r.multidim_weights,
@@ -130,18 +135,19 @@ def run_stage(
         temporal = {"correctness": correctness, "temporal_reward": bonus}
     trainer = VideoGRPOTrainer(model, processor, rewards, args, trainer_rows(rows), **temporal)
     trainer.train(resume_from_checkpoint=str(last) if last else None)
-    trainer.save_model(str(final))
-    processor.save_pretrained(str(final))
-    _summary(trainer).write(stage_summary(final))
-    print(f"{stage}: {trainer.state.global_step} steps, {trainer.skipped} prompts skipped; model in {final}")
+    trainer.save_model(str(final))  # on process 0 (transformers')
+    summary = _summary(trainer, skipped=sum(processes.gather([trainer.skipped])))
+    processes.main_writes(lambda: (processor.save_pretrained(str(final)), summary.write(stage_summary(final))))
+    if processes.main:
+        print(f"{stage}: {trainer.state.global_step} steps, {summary.skipped_prompts} prompts skipped; model in {final}")
     return final
 
 
-def _summary(trainer: VideoGRPOTrainer) -> StageSummary:
+def _summary(trainer: VideoGRPOTrainer, skipped: int) -> StageSummary:
     history = [h for h in trainer.state.log_history if "reward" in h]
     return StageSummary(
         steps=trainer.state.global_step,
-        skipped_prompts=trainer.skipped,
+        skipped_prompts=skipped,
         reward_first=history[0]["reward"] if history else None,
         reward_last=history[-1]["reward"] if history else None,
         rewards=[h["reward"] for h in history],

@@ -158,7 +158,9 @@ class VideoGRPOTrainer(Trainer):
 
     def _generate_and_score(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
         groups = self._groups(rows)
-        if not groups:
+        names = [reward_name(f) for f in self.reward_funcs] + (["temporal_reward"] if self.temporal_reward is not None else [])
+        if not groups:  # still logged: the other processes' metrics are added up with this one's
+            self._log_rollouts(names, torch.empty(0, len(names)), torch.empty(0), [])
             return {"empty": True}
         model = self.model_wrapped
         with unwrap_model_for_generation(model, self.accelerator) as unwrapped:
@@ -169,10 +171,8 @@ class VideoGRPOTrainer(Trainer):
         completions_ids = [c for g in groups for c in g.completions]
         texts = self.processor.tokenizer.batch_decode(completions_ids, skip_special_tokens=True)
         rewards = score(self.reward_funcs, texts, completions_ids, rows, self.columns)  # (B, R)
-        names = [reward_name(f) for f in self.reward_funcs]
         if self.temporal_reward is not None:
             rewards = torch.cat([rewards, self._temporal(groups, texts).unsqueeze(1)], dim=1)
-            names.append("temporal_reward")
         total = combine(rewards, self._weights(len(names)))  # (B,)
         advantages = group_advantages(total, self.args.num_generations, scale=self.args.scale_rewards)
         self._log_rollouts(names, rewards, total, completions_ids)
@@ -222,15 +222,24 @@ class VideoGRPOTrainer(Trainer):
         return bonus
 
     def _log_rollouts(self, names: list[str], rewards: torch.Tensor, total: torch.Tensor, ids: list[list[int]]) -> None:
+        """Log the step's rollout metrics over every process's rollouts (sums and counts added across
+        processes, as trl gathers its rewards), so the figures do not depend on the process count."""
+        scored = ~rewards.isnan()  # (B, R): a task's reward is NaN on other tasks' rows
+        stats = torch.cat([
+            torch.where(scored, rewards, 0.0).sum(0), scored.sum(0),  # (R,), (R,)
+            torch.tensor([total.sum().item(), total.numel(), sum(map(len, ids)), self.sampler.vision_passes, self.skipped]),
+        ]).double().to(self.accelerator.device)
+        stats = self.accelerator.reduce(stats, reduction="sum").cpu()
+        r = len(names)
         for j, name in enumerate(names):
-            values = rewards[:, j]
-            values = values[~values.isnan()]
-            if values.numel():
-                self._metrics[f"rewards/{name}"].append(values.mean().item())
-        self._metrics["reward"].append(total.mean().item())
-        self._metrics["completion_length"].append(sum(map(len, ids)) / len(ids))
-        self._metrics["vision_passes"].append(float(self.sampler.vision_passes))
-        self._metrics["skipped"].append(float(self.skipped))
+            if stats[r + j] > 0:
+                self._metrics[f"rewards/{name}"].append((stats[j] / stats[r + j]).item())
+        reward_sum, rows, tokens, vision_passes, skipped = stats[2 * r :].tolist()
+        if rows:
+            self._metrics["reward"].append(reward_sum / rows)
+            self._metrics["completion_length"].append(tokens / rows)
+        self._metrics["vision_passes"].append(vision_passes)
+        self._metrics["skipped"].append(skipped)
 
     # -- loss ------------------------------------------------------------------------------------
 
