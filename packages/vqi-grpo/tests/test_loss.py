@@ -71,3 +71,45 @@ def test_gradient_pushes_up_the_advantaged_completion():
     loss, _ = grpo_loss(logps, logps.detach(), None, torch.tensor([1.0, -1.0]), torch.ones(2, 1), beta=0.0)
     loss.backward()
     assert logps.grad[0, 0] < 0 < logps.grad[1, 0]  # descent raises the first, lowers the second
+
+
+def test_dapo_normalises_by_the_batch_tokens_as_the_docstring_works_out():
+    """Two completions, mask [[1, 1], [1, 0]], policy = old, beta 0, advantages [1, -1]: per-token
+    losses [[-1, -1], [1, -]], sum -1 (grpo loss.py docstring)."""
+    logps = torch.zeros(2, 2)
+    mask = torch.tensor([[1, 1], [1, 0]])
+    adv = torch.tensor([1.0, -1.0])
+    loss = lambda **kw: grpo_loss(logps, logps, None, adv, mask, beta=0.0, **kw)[0].item()
+    assert loss(loss_type="grpo") == pytest.approx(0.0)
+    assert loss(loss_type="bnpo") == pytest.approx(-1 / 3)
+    assert loss(loss_type="dapo") == pytest.approx(-1 / 3)
+    assert loss(loss_type="dapo", num_items_in_batch=6) == pytest.approx(-1 / 6)
+    assert loss(loss_type="dr_grpo", max_completion_length=2) == pytest.approx(-0.25)
+
+
+def test_sequence_level_importance_sampling_uses_one_ratio_per_completion():
+    """Log-ratios [ln 2, 0], advantage 1, epsilon 0.2: per token the ratios are 2 (clipped to 1.2)
+    and 1, loss -(1.2 + 1) / 2 = -1.1; per sequence exp(ln 2 / 2) = 1.41421, clipped to 1.2 on
+    both tokens: -1.2. The padding token's log-ratio (here 5) is left out of the mean."""
+    old = torch.tensor([[0.0, 0.0, 0.0]])
+    logps = torch.tensor([[math.log(2.0), 0.0, 5.0]])
+    mask = torch.tensor([[1, 1, 0]])
+    adv = torch.tensor([1.0])
+    token, _ = grpo_loss(logps, old, None, adv, mask, beta=0.0, epsilon_low=0.2, epsilon_high=0.2)
+    sequence, metrics = grpo_loss(logps, old, None, adv, mask, beta=0.0, epsilon_low=0.2, epsilon_high=0.2,
+                                  importance_sampling_level="sequence")
+    assert token.item() == pytest.approx(-1.1) and sequence.item() == pytest.approx(-1.2)
+    assert metrics["mean_ratio"].item() == pytest.approx(math.sqrt(2.0)) and metrics["clip_ratio"].item() == 1.0
+    with pytest.raises(ValueError, match="importance_sampling_level 'document'"):
+        grpo_loss(logps, old, None, adv, mask, beta=0.0, importance_sampling_level="document")
+
+
+def test_the_config_refuses_an_unknown_loss_or_importance_level(tmp_path):
+    from vqi_grpo import VideoGRPOConfig
+
+    assert VideoGRPOConfig(output_dir=str(tmp_path), use_cpu=True, loss_type="dapo",
+                           importance_sampling_level="sequence").loss_type == "dapo"
+    with pytest.raises(ValueError, match="loss_type='ppo'; choose one of"):
+        VideoGRPOConfig(output_dir=str(tmp_path), use_cpu=True, loss_type="ppo")
+    with pytest.raises(ValueError, match="importance_sampling_level='document'; choose one of"):
+        VideoGRPOConfig(output_dir=str(tmp_path), use_cpu=True, importance_sampling_level="document")

@@ -8,6 +8,7 @@ from transformers import TrainingArguments
 
 from vqi_video import PixelBudget
 
+from .loss import IMPORTANCE_SAMPLING_LEVELS, LOSS_TYPES
 from .mixing import check_weights
 
 TEMPORAL_MODES = ("tokens", "frames", "off")
@@ -30,7 +31,8 @@ class VideoGRPOConfig(TrainingArguments):
     beta: float = field(default=0.001, metadata={"help": "KL weight to the frozen reference (paper: 0.001)."})
     epsilon: float = field(default=0.2, metadata={"help": "Lower clip range δ of the ratio (eq. 2)."})
     epsilon_high: float | None = field(default=None, metadata={"help": "Upper clip range; None: epsilon."})
-    loss_type: str = field(default="grpo", metadata={"help": "grpo | bnpo | dr_grpo (see vqi_grpo.loss)."})
+    loss_type: str = field(default="grpo", metadata={"help": "grpo (the paper's; trl's default is dapo) | bnpo | dr_grpo | dapo (see vqi_grpo.loss)."})
+    importance_sampling_level: str = field(default="token", metadata={"help": "token | sequence (GSPO): a ratio per token or one per completion."})
     scale_rewards: bool = field(default=True, metadata={"help": "Divide advantages by the group std (eq. 1)."})
     num_iterations: int = field(default=1, metadata={"help": "Optimiser passes over each generated batch (μ)."})
     reward_weights: list[float] | None = field(default=None, metadata={"help": "One weight per reward; None: 1."})
@@ -94,6 +96,10 @@ class VideoGRPOConfig(TrainingArguments):
             )
         if self.temporal_mode not in TEMPORAL_MODES:
             raise ValueError(f"temporal_mode={self.temporal_mode!r}; choose one of {TEMPORAL_MODES}")
+        if self.loss_type not in LOSS_TYPES:
+            raise ValueError(f"loss_type={self.loss_type!r}; choose one of {LOSS_TYPES}")
+        if self.importance_sampling_level not in IMPORTANCE_SAMPLING_LEVELS:
+            raise ValueError(f"importance_sampling_level={self.importance_sampling_level!r}; choose one of {IMPORTANCE_SAMPLING_LEVELS}")
         if self.epsilon_high is None:
             self.epsilon_high = self.epsilon
         if self.temporal_generations is None:

@@ -12,15 +12,18 @@ The clipped surrogate with a KL penalty to a frozen reference (eq. 2), per compl
 
 reduced over tokens as trl's loss types of the same names do: ``grpo`` (mean over each
 completion's tokens, then over completions: the paper's objective), ``bnpo`` (mean over all
-completion tokens of the micro-batch) and ``dr_grpo`` (sum over tokens / (completions *
-max_completion_length)).
+completion tokens of the micro-batch), ``dr_grpo`` (sum over tokens / (completions *
+max_completion_length)) and ``dapo`` (sum over tokens / ``num_items_in_batch``, the completion
+tokens of the whole batch; trl's default). With ``importance_sampling_level="sequence"`` (GSPO) the
+ratio is one per completion, ``exp`` of the mean of its tokens' log-ratios, as trl computes it.
 """
 
 from __future__ import annotations
 
 import torch
 
-LOSS_TYPES = ("grpo", "bnpo", "dr_grpo")
+LOSS_TYPES = ("grpo", "bnpo", "dr_grpo", "dapo")
+IMPORTANCE_SAMPLING_LEVELS = ("token", "sequence")
 
 
 def group_advantages(rewards: torch.Tensor, group_size: int, *, scale: bool = True) -> torch.Tensor:
@@ -63,6 +66,8 @@ def grpo_loss(
     epsilon_high: float = 0.2,
     loss_type: str = "grpo",
     max_completion_length: int | None = None,
+    importance_sampling_level: str = "token",
+    num_items_in_batch: int | torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """The clipped GRPO surrogate with a KL penalty (eq. 2), negated to be minimised.
 
@@ -75,8 +80,12 @@ def grpo_loss(
         beta: KL weight (paper: 0.001).
         epsilon_low: lower clip range ``δ`` of the ratio.
         epsilon_high: upper clip range (``δ`` too in the paper; larger in DAPO).
-        loss_type: ``grpo``, ``bnpo`` or ``dr_grpo`` (see the module docstring).
+        loss_type: ``grpo``, ``bnpo``, ``dr_grpo`` or ``dapo`` (see the module docstring).
         max_completion_length: the generation limit, needed by ``dr_grpo``.
+        importance_sampling_level: ``token`` (a ratio per token) or ``sequence`` (one per
+            completion: the masked mean of its log-ratios, exponentiated).
+        num_items_in_batch: ``dapo``'s normaliser, the completion tokens of the batch the loss is
+            averaged over; None: this micro-batch's.
 
     Returns:
         ``(loss, metrics)``; metrics (detached): ``kl`` (mean per token), ``clip_ratio`` (fraction of
@@ -85,13 +94,27 @@ def grpo_loss(
     Example:
         One completion of two tokens, policy = old = reference, advantage 1: the ratio is 1, the KL 0,
         the per-token loss -1 and the ``grpo`` loss -1.0.
+
+        Two completions, ``mask [[1, 1], [1, 0]]``, policy = old, beta 0, advantages ``[1, -1]``: the
+        per-token losses are ``[[-1, -1], [1, -]]``, their sum -1. ``grpo`` averages the rows' means
+        ``(-1 + 1) / 2 = 0``; ``bnpo`` and ``dapo`` (3 tokens) give ``-1/3``; ``dapo`` with
+        ``num_items_in_batch=6`` gives ``-1/6``; ``dr_grpo`` at length 2, ``-1 / (2 * 2) = -0.25``.
+
+        One completion of two tokens with log-ratios ``[ln 2, 0]``, advantage 1, epsilon 0.2: per
+        token the ratios are 2 (clipped to 1.2) and 1, so ``grpo`` gives ``-(1.2 + 1) / 2 = -1.1``;
+        per sequence the ratio is ``exp(ln 2 / 2) = 1.41421``, clipped to 1.2 on both tokens: -1.2.
     """
     if loss_type not in LOSS_TYPES:
         raise ValueError(f"loss_type {loss_type!r} is not one of {LOSS_TYPES}")
+    if importance_sampling_level not in IMPORTANCE_SAMPLING_LEVELS:
+        raise ValueError(f"importance_sampling_level {importance_sampling_level!r} is not one of {IMPORTANCE_SAMPLING_LEVELS}")
     if beta and ref_logps is None:
         raise ValueError("beta > 0 needs ref_logps (the frozen reference's log-probabilities)")
     mask = mask.to(logps.dtype)  # (B, T)
-    ratio = torch.exp(logps - old_logps)  # (B, T)
+    log_ratio = logps - old_logps  # (B, T)
+    if importance_sampling_level == "sequence":
+        log_ratio = ((log_ratio * mask).sum(-1, keepdim=True) / mask.sum(-1, keepdim=True).clamp(min=1.0))  # (B, 1)
+    ratio = torch.exp(log_ratio).expand_as(logps)  # (B, T)
     clipped = torch.clamp(ratio, 1 - epsilon_low, 1 + epsilon_high)  # (B, T)
     adv = advantages.unsqueeze(1)  # (B, 1)
     per_token = -torch.min(ratio * adv, clipped * adv)  # (B, T)
@@ -105,6 +128,9 @@ def grpo_loss(
         loss = ((per_token * mask).sum(-1) / mask.sum(-1).clamp(min=1.0)).mean()
     elif loss_type == "bnpo":
         loss = (per_token * mask).sum() / tokens
+    elif loss_type == "dapo":
+        normaliser = tokens if num_items_in_batch is None else torch.as_tensor(num_items_in_batch, dtype=logps.dtype)
+        loss = (per_token * mask).sum() / normaliser.clamp(min=1.0)
     else:
         if not max_completion_length:
             raise ValueError("loss_type 'dr_grpo' needs max_completion_length")

@@ -272,6 +272,7 @@ class VideoGRPOTrainer(Trainer):
             epsilon_high=self.args.epsilon_high,
             loss_type=self.args.loss_type,
             max_completion_length=self.args.max_completion_length,
+            importance_sampling_level=self.args.importance_sampling_level,
         )
         for name, value in metrics.items():
             self._metrics[name].append(value.item())
