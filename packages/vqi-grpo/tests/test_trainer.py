@@ -9,7 +9,8 @@ import torch
 from safetensors.torch import load_file
 from transformers import AutoModelForImageTextToText, AutoProcessor, TrainerCallback
 
-from vqi_grpo import TaskMixSampler, VideoGRPOConfig, VideoGRPOTrainer
+from vqi_grpo import LoraSettings, TaskMixSampler, VideoGRPOConfig, VideoGRPOTrainer, group_advantages
+from vqi_grpo.rollout import truncated
 from vqi_judge import ManifestRow, build_tiny_judge, trainer_rows, with_media_root
 from vqi_rewards import Correctness, format_reward, make_choice_reward, make_score_reward, temporal_reward
 from vqi_video.synthetic_tasks import make_synthetic_dataset
@@ -26,7 +27,8 @@ def rows_for(root: Path, counts: dict[str, int], seed: int = 1, frames: int = 8,
     return trainer_rows(with_media_root([ManifestRow(**row) for row in rows], root))
 
 
-def make_trainer(judge_dir, rows, tmp_path, rewards, **overrides) -> VideoGRPOTrainer:
+def make_trainer(judge_dir, rows, tmp_path, rewards, eos: list[int] | None = None, **overrides) -> VideoGRPOTrainer:
+    """The trainer on the tiny judge; ``eos``: the generation config's end-of-sequence ids."""
     settings = dict(
         output_dir=str(tmp_path / "out"), per_device_train_batch_size=4, num_generations=4,
         max_completion_length=6, max_steps=2, logging_steps=1, learning_rate=1e-3, report_to=[],
@@ -34,6 +36,8 @@ def make_trainer(judge_dir, rows, tmp_path, rewards, **overrides) -> VideoGRPOTr
     )
     settings.update(overrides)
     model = AutoModelForImageTextToText.from_pretrained(judge_dir)
+    if eos is not None:
+        model.generation_config.eos_token_id = eos
     processor = AutoProcessor.from_pretrained(judge_dir)
     return VideoGRPOTrainer(model, processor, rewards, VideoGRPOConfig(**settings), rows, **_temporal(settings))
 
@@ -49,11 +53,13 @@ def logged(trainer, key):
     return [h[key] for h in trainer.state.log_history if key in h]
 
 
-def test_grpo_raises_a_simple_reward_and_trains_both_towers(judge_dir, tmp_path):
+@pytest.mark.parametrize("lora", [None, LoraSettings(r=8, alpha=16)], ids=["full", "lora"])
+def test_grpo_raises_a_simple_reward_and_trains_both_towers(judge_dir, tmp_path, lora):
     """Reward: the share of completion tokens from the lower half of the vocabulary (about 1/2 at
     random). 16 steps of 8 completions must raise it clearly, through both the language model and
     the vision tower. Rollouts among the 50 likeliest tokens (``top_k``): the random policy is nearly
-    uniform over its 516 tokens, and 16 steps cannot move all of them."""
+    uniform over its 516 tokens, and 16 steps cannot move all of them. With LoRA only the adapters
+    move (on both towers' MLPs), at the same learning rate."""
     rows = rows_for(tmp_path / "data", {"video_score": 4})
     processor = AutoProcessor.from_pretrained(judge_dir)
     half = len(processor.tokenizer) // 2
@@ -63,7 +69,7 @@ def test_grpo_raises_a_simple_reward_and_trains_both_towers(judge_dir, tmp_path)
 
     trainer = make_trainer(judge_dir, rows, tmp_path, [low_ids], per_device_train_batch_size=8,
                            num_generations=8, max_completion_length=8, max_steps=16, logging_steps=2,
-                           learning_rate=3e-3, top_k=50)
+                           learning_rate=3e-3, top_k=50, lora=lora)
     before = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
     trainer.train()
     rewards = logged(trainer, "reward")
@@ -71,6 +77,71 @@ def test_grpo_raises_a_simple_reward_and_trains_both_towers(judge_dir, tmp_path)
     assert sum(rewards[-2:]) / 2 > sum(rewards[:2]) / 2 + 0.1, rewards
     changed = {n for n, p in trainer.model.named_parameters() if not torch.equal(p, before[n])}
     assert any(".visual." in n for n in changed) and any(".language_model." in n for n in changed)
+    assert all(".lora_" in n for n in changed) == (lora is not None)
+
+
+def test_lora_holds_the_base_once_and_saves_a_merged_model(judge_dir, tmp_path):
+    """LoRA with beta > 0: no reference copy (the reference is the base with the adapter disabled),
+    the trainer's model holds each base weight once; after training the reference log-probabilities
+    are the untrained judge's, and the saved folder (merged weights, the adapter in ``adapter/``)
+    loads with ``from_pretrained`` and gives the adapted model's log-probabilities."""
+    rows = rows_for(tmp_path / "data", {"video_score": 2})
+    trainer = make_trainer(judge_dir, rows, tmp_path, [_token_parity], beta=0.1, lora=LoraSettings(r=4, alpha=8),
+                           learning_rate=3e-2)
+    base = AutoModelForImageTextToText.from_pretrained(judge_dir).eval()
+    assert trainer.ref_model is None
+    held = sum(p.numel() for n, p in trainer.model.named_parameters() if ".lora_" not in n)
+    assert held == sum(p.numel() for p in base.parameters())
+    trainer.train()
+    trainer.model.eval()
+    inputs = trainer._buffer[0]
+    with torch.no_grad():
+        reference, policy = trainer._reference_logps(inputs), trainer._logps(trainer.model, inputs)
+        torch.testing.assert_close(reference, trainer._logps(base, inputs))
+        assert not torch.allclose(policy, reference)  # the adapter trained
+        trainer.save_model(str(tmp_path / "final"))
+        assert {p.name for p in (tmp_path / "final" / "adapter").iterdir()} >= {"adapter_model.safetensors", "adapter_config.json"}
+        merged = AutoModelForImageTextToText.from_pretrained(tmp_path / "final", use_safetensors=True).eval()
+        torch.testing.assert_close(trainer._logps(merged, inputs), policy, atol=1e-5, rtol=1e-5)
+
+
+def test_accumulation_steps_share_batch_scaling_and_dapo_tokens(judge_dir, tmp_path):
+    """Two accumulation steps of 2 prompts x 4 completions, as trl's generation batch: with
+    scale_rewards batch the advantages are (r - group mean) / (std of all 16 rewards + 1e-4); with
+    mask_truncated_completions a completion without end-of-sequence (every id below 100 here, so
+    completions of 3 tokens end at random) keeps no loss token; dapo's num_items_in_batch is the
+    step's kept tokens, in both micro-batches' losses."""
+    rows = rows_for(tmp_path / "data", {"video_score": 4})
+    trainer = make_trainer(judge_dir, rows, tmp_path, [_token_parity], eos=list(range(100)), per_device_train_batch_size=8,
+                           gradient_accumulation_steps=2, max_steps=1, max_completion_length=3, loss_type="dapo",
+                           scale_rewards="batch", mask_truncated_completions=True)
+    rewards, normalisers = [], []
+    generate, compute_loss = trainer._generate_and_score, trainer.compute_loss
+
+    def spy_generate(batch_rows, micro):
+        inputs = generate(batch_rows, micro)
+        rewards.append(inputs["rewards"].clone())
+        return inputs
+
+    def spy_loss(model, inputs, return_outputs=False, num_items_in_batch=None):
+        normalisers.append(num_items_in_batch.item())
+        return compute_loss(model, inputs, return_outputs, num_items_in_batch)
+
+    trainer._generate_and_score, trainer.compute_loss = spy_generate, spy_loss
+    trainer.train()
+    std = torch.cat(rewards).std()
+    for batch, reward in zip(trainer._buffer, rewards, strict=True):
+        grouped = reward.view(-1, 4)
+        expected = ((grouped - grouped.mean(1, keepdim=True)) / (std + 1e-4)).reshape(-1)
+        torch.testing.assert_close(batch["advantages"], expected)
+    kept = []
+    for batch in trainer._buffer:
+        for ids in batch["completion_ids"].tolist():
+            ended = [i for i, t in enumerate(ids) if t < 100]
+            kept.append(ended[0] + 1 if ended else 0)
+    assert 0 in kept and any(kept), kept  # both cut and ended completions
+    assert [m for b in trainer._buffer for m in b["completion_mask"].sum(1).tolist()] == kept
+    assert normalisers == [float(sum(kept))] * 2
 
 
 def test_mixed_tasks_video_pairs_and_images_in_one_batch(judge_dir, tmp_path):
@@ -85,8 +156,8 @@ def test_mixed_tasks_video_pairs_and_images_in_one_batch(judge_dir, tmp_path):
     grids = []
     generate = trainer._generate_and_score
 
-    def spy(batch_rows):
-        inputs = generate(batch_rows)
+    def spy(batch_rows, micro):
+        inputs = generate(batch_rows, micro)
         grids.append({tuple(g) for g in inputs["video_grid_thw"].tolist()} if "video_grid_thw" in inputs else set())
         return inputs
 

@@ -4,7 +4,8 @@ shuffled clips, multi-task batches, on transformers' Trainer and trl's pieces.""
 import importlib.metadata
 
 from vqi_grpo.config import VideoGRPOConfig
-from vqi_grpo.loss import LOSS_TYPES, group_advantages, grpo_loss
+from vqi_grpo.lora import LoraSettings, add_lora, merged_state_dict, save_merged
+from vqi_grpo.loss import LOSS_TYPES, SCALE_REWARDS, group_advantages, grpo_loss
 from vqi_grpo.mixing import TaskMixSampler
 from vqi_grpo.preflight import (
     GRPOPreflight,
@@ -25,13 +26,16 @@ __version__ = importlib.metadata.version("vqi-grpo")
 __all__ = [
     "GRPOPreflight",
     "LOSS_TYPES",
+    "LoraSettings",
     "MemoryEstimate",
     "MemoryTerm",
     "PromptShape",
+    "SCALE_REWARDS",
     "TaskMixSampler",
     "VideoGRPOConfig",
     "VideoGRPOTrainer",
     "__version__",
+    "add_lora",
     "count_parameters",
     "generation_memory",
     "group_advantages",
@@ -39,5 +43,7 @@ __all__ = [
     "grpo_preflight",
     "measure_budget",
     "measure_rows",
+    "merged_state_dict",
+    "save_merged",
     "zero_stage",
 ]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from transformers import TrainingArguments
 
 from vqi_video import PixelBudget
 
-from .loss import IMPORTANCE_SAMPLING_LEVELS, LOSS_TYPES
+from .lora import LoraSettings
+from .loss import IMPORTANCE_SAMPLING_LEVELS, LOSS_TYPES, SCALE_REWARDS
 from .mixing import check_weights
 
 TEMPORAL_MODES = ("tokens", "frames", "off")
@@ -33,7 +35,18 @@ class VideoGRPOConfig(TrainingArguments):
     epsilon_high: float | None = field(default=None, metadata={"help": "Upper clip range; None: epsilon."})
     loss_type: str = field(default="grpo", metadata={"help": "grpo (the paper's; trl's default is dapo) | bnpo | dr_grpo | dapo (see vqi_grpo.loss)."})
     importance_sampling_level: str = field(default="token", metadata={"help": "token | sequence (GSPO): a ratio per token or one per completion."})
-    scale_rewards: bool = field(default=True, metadata={"help": "Divide advantages by the group std (eq. 1)."})
+    scale_rewards: bool | str = field(
+        default="group",
+        metadata={"help": "group (the group's std, eq. 1) | batch (the std of the step's whole batch, over every "
+                          "accumulation step and process) | none (centring only, Dr. GRPO); true: group, false: none (trl)."},
+    )
+    mask_truncated_completions: bool = field(
+        default=False,
+        metadata={"help": "Leave completions cut at max_completion_length (no end-of-sequence token) out of the loss (DAPO)."},
+    )
+    lora: LoraSettings | None = field(
+        default=None, metadata={"help": "Train a LoRA adapter on the frozen base (vqi_grpo.LoraSettings); None: every weight."}
+    )
     num_iterations: int = field(default=1, metadata={"help": "Optimiser passes over each generated batch (μ)."})
     reward_weights: list[float] | None = field(default=None, metadata={"help": "One weight per reward; None: 1."})
     temporal_mode: str = field(
@@ -100,6 +113,9 @@ class VideoGRPOConfig(TrainingArguments):
             raise ValueError(f"loss_type={self.loss_type!r}; choose one of {LOSS_TYPES}")
         if self.importance_sampling_level not in IMPORTANCE_SAMPLING_LEVELS:
             raise ValueError(f"importance_sampling_level={self.importance_sampling_level!r}; choose one of {IMPORTANCE_SAMPLING_LEVELS}")
+        self.scale_rewards = {True: "group", False: "none"}.get(self.scale_rewards, self.scale_rewards)  # trl's bools
+        if self.scale_rewards not in SCALE_REWARDS:
+            raise ValueError(f"scale_rewards={self.scale_rewards!r}; choose one of {SCALE_REWARDS} (or true / false)")
         if self.epsilon_high is None:
             self.epsilon_high = self.epsilon
         if self.temporal_generations is None:
@@ -108,3 +124,10 @@ class VideoGRPOConfig(TrainingArguments):
             check_weights(self.task_weights)
         if self.num_iterations < 1:
             raise ValueError(f"num_iterations={self.num_iterations} must be >= 1")
+
+    def to_dict(self) -> dict[str, Any]:
+        """transformers' serialisation (``grpo_config.json`` in every checkpoint), ``lora`` as a mapping."""
+        values = super().to_dict()
+        if self.lora is not None:
+            values["lora"] = asdict(self.lora)
+        return values

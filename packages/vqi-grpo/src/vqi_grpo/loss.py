@@ -24,17 +24,24 @@ import torch
 
 LOSS_TYPES = ("grpo", "bnpo", "dr_grpo", "dapo")
 IMPORTANCE_SAMPLING_LEVELS = ("token", "sequence")
+SCALE_REWARDS = ("group", "batch", "none")
 
 
-def group_advantages(rewards: torch.Tensor, group_size: int, *, scale: bool = True) -> torch.Tensor:
-    """Advantages of eq. 1 for consecutive groups of completions.
+def group_advantages(
+    rewards: torch.Tensor, group_size: int, *, scale: str = "group", batch_std: torch.Tensor | float | None = None
+) -> torch.Tensor:
+    """Advantages of eq. 1 for consecutive groups of completions, scaled as trl's ``scale_rewards``.
 
     Args:
         rewards: ``(groups * group_size,)`` total reward of each completion; completions of one
             prompt are consecutive.
         group_size: completions per prompt (the paper's N = 8).
-        scale: divide by the group's standard deviation (eq. 1); ``False`` keeps only the
-            centring (Dr. GRPO). A group whose rewards are all equal gets advantages 0.
+        scale: ``group`` divides by each group's standard deviation (eq. 1); ``batch`` by the
+            standard deviation of the whole batch (PPO Lite); ``none`` keeps only the centring
+            (Dr. GRPO). Always centred on the group's mean; a group whose rewards are all equal
+            gets advantages 0.
+        batch_std: with ``batch``, the std of the batch the rewards belong to (the trainer's spans
+            every accumulation step and process); None: the std of ``rewards``.
 
     Returns:
         ``(groups * group_size,)`` advantages.
@@ -44,13 +51,17 @@ def group_advantages(rewards: torch.Tensor, group_size: int, *, scale: bool = Tr
         ``sqrt(0.5) = 0.70711``, so the advantages are ``±0.5 / (0.70711 + 1e-4) = ±0.70701``:
         ``[0.70701, -0.70701, -0.70701, 0.70701]``.
     """
+    if scale not in SCALE_REWARDS:
+        raise ValueError(f"scale {scale!r} is not one of {SCALE_REWARDS}")
     if rewards.ndim != 1 or rewards.numel() % group_size:
         raise ValueError(f"rewards of shape {tuple(rewards.shape)} do not split into groups of {group_size}")
     grouped = rewards.view(-1, group_size)  # (groups, group_size)
     centred = grouped - grouped.mean(dim=1, keepdim=True)  # (groups, group_size)
-    if scale:
-        # Sample std (unbiased), as trl and the authors compute it; 1e-4 keeps equal groups at 0.
+    # Sample std (unbiased), as trl and the authors compute it; 1e-4 keeps equal groups at 0.
+    if scale == "group":
         centred = centred / (grouped.std(dim=1, keepdim=True) + 1e-4)
+    elif scale == "batch":
+        centred = centred / ((rewards.std() if batch_std is None else batch_std) + 1e-4)
     return centred.reshape(-1)
 
 

@@ -71,6 +71,16 @@ def _truncate(ids: torch.Tensor, eos: set[int]) -> list[list[int]]:
     return out
 
 
+def truncated(ids: Sequence[Sequence[int]], eos: set[int]) -> list[bool]:
+    """Which completions were cut at ``max_completion_length``: those not ending with an end-of-sequence
+    token (trl's ``mask_truncated_completions`` test).
+
+    Example:
+        ``[[5, 2], [5, 6, 7]]`` with eos ``{2}``: ``[False, True]``.
+    """
+    return [row[-1] not in eos for row in ids]
+
+
 def group_seed(base: int, step: int, index: int) -> int:
     """The sampling seed of the prompt at global ``index`` of the batch of optimiser ``step``."""
     return int(np.random.SeedSequence([base, step, index]).generate_state(1)[0])

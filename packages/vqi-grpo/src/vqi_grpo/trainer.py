@@ -6,8 +6,10 @@ through a dozen of its private methods. This trainer keeps transformers' Trainer
 DeepSpeed, checkpoints, resume) and trl's sampler, log-softmax and unwrapping helpers, and owns the
 rest in a few short methods:
 
-1. ``_prepare_inputs``: decode each prompt's clips, sample ``num_generations`` completions (and the
-   shuffled ones of the temporal reward), score them, compute group advantages (eq. 1).
+1. ``get_batch_samples``: for every micro-batch of the optimiser step (as trl's generation batch),
+   decode each prompt's clips, sample ``num_generations`` completions (and the shuffled ones of the
+   temporal reward) and score them; then compute the advantages (eq. 1; ``batch`` scaling over the
+   whole step) and count the step's completion tokens (``dapo``'s normaliser), over every process.
 2. ``compute_loss``: log-probabilities of the completions with the clips' pixels (the vision tower
    trains too) and the clipped, KL-penalised objective (eq. 2).
 
@@ -34,9 +36,10 @@ from trl.trainer.utils import RepeatSampler, selective_log_softmax
 from vqi_video import VideoDecodeError, vision_token_ids
 
 from .config import VideoGRPOConfig
+from .lora import ADAPTER_DIR, add_lora, load_adapter_weights, save_merged
 from .loss import group_advantages, grpo_loss
 from .mixing import TaskMixSampler, check_weights
-from .rollout import Group, Sampler, group_seed, load_clips
+from .rollout import Group, Sampler, group_seed, load_clips, truncated
 from .scoring import RewardFn, columns_of, combine, reward_name, score
 
 logger = logging.getLogger(__name__)
@@ -51,8 +54,9 @@ TemporalReward = Callable[[list[float], list[float]], list[float]]
 class VideoGRPOTrainer(Trainer):
     """GRPO with video, two-video and image prompts in one batch.
 
-    The loss of a micro-batch is not scaled for gradient accumulation here: transformers' Trainer
-    divides it by the accumulation steps (``loss_is_scaled_for_ga = False``).
+    With ``args.lora`` the policy is wrapped in a peft adapter on the frozen base, and the base with
+    the adapter disabled is the reference (no second model); saves write the merged model and the
+    adapter in ``adapter/`` (:mod:`vqi_grpo.lora`).
 
     Args:
         model: a Qwen2.5-VL-class ``PreTrainedModel`` (the policy).
@@ -66,8 +70,6 @@ class VideoGRPOTrainer(Trainer):
             completion (vqi-rewards' ``temporal_reward``). Needs ``correctness``.
         callbacks: transformers callbacks.
     """
-
-    loss_is_scaled_for_ga = False
 
     def __init__(
         self,
@@ -87,6 +89,8 @@ class VideoGRPOTrainer(Trainer):
         if args.task_weights is not None:  # refused now, not when train() builds the sampler
             if absent := check_weights(args.task_weights, [str(row.get("task")) for row in train_dataset]):
                 logger.warning("task_weights: the training set has no rows of %s; their weight is left out", absent)
+        if args.lora is not None:
+            model = add_lora(model, args.lora)
         super().__init__(
             model=model,
             args=args,
@@ -100,12 +104,12 @@ class VideoGRPOTrainer(Trainer):
         self.columns = sorted({k for row in train_dataset for k in row} - {"completions"})
         self.correctness = correctness
         self.temporal_reward = temporal_reward if args.temporal_mode != "off" else None
-        self.ref_model = self._reference(model) if args.beta else None
+        self.ref_model = self._reference(model) if args.beta and args.lora is None else None
         tok = processor.tokenizer
         self.sampler = Sampler(processor, args, vision_token_ids(tok), _eos_ids(model, tok), tok.pad_token_id)
         self.budget = args.pixel_budget(processor.video_processor.size)
-        self._step = 0
-        self._buffer: dict[int, dict[str, Any]] = {}
+        self._buffer: list[dict[str, Any]] = []
+        self._tokens = torch.zeros(())
         self._metrics: dict[str, list[float]] = defaultdict(list)
         self.skipped = 0
 
@@ -131,10 +135,19 @@ class VideoGRPOTrainer(Trainer):
             return RepeatSampler(dataset, **repeats)
         return TaskMixSampler([row["task"] for row in dataset], args.task_weights, **repeats)
 
-    def _groups(self, rows: list[dict[str, Any]]) -> list[Group]:
-        """Split the local rows into prompts, decoding each prompt's clips once; skip bad ones."""
+    @property
+    def loss_is_scaled_for_ga(self) -> bool:
+        """``dapo`` divides by the whole step's completion tokens, which spans the accumulation
+        steps; the other losses are a micro-batch's, which transformers' Trainer divides by them."""
+        return self.args.loss_type == "dapo"
+
+    def _groups(self, rows: list[dict[str, Any]], micro: int) -> list[Group]:
+        """Split the local rows of accumulation step ``micro`` into prompts, decoding each prompt's
+        clips once; skip bad ones."""
         n = self.args.num_generations
-        first = self.accelerator.process_index * (len(rows) // n)
+        # accelerate deals a step's micro-batches to the processes in turn: this one is global batch
+        # micro * processes + process_index, so a prompt's seed does not depend on the layout.
+        first = (micro * self.accelerator.num_processes + self.accelerator.process_index) * (len(rows) // n)
         groups = []
         for g in range(len(rows) // n):
             group_rows = rows[g * n : (g + 1) * n]
@@ -149,15 +162,40 @@ class VideoGRPOTrainer(Trainer):
 
     # -- rollouts and rewards --------------------------------------------------------------------
 
-    def _prepare_inputs(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
-        micro = self._step % self.args.gradient_accumulation_steps
-        if (self._step // self.args.gradient_accumulation_steps) % self.args.num_iterations == 0:
-            self._buffer[micro] = self._generate_and_score(rows)
-        self._step += 1
-        return self._buffer[micro]
+    def get_batch_samples(self, epoch_iterator: Any, num_batches: int, device: Any) -> tuple[list[dict[str, Any]], torch.Tensor]:
+        """The optimiser step's micro-batches, rolled out and scored (every ``num_iterations`` steps;
+        reused in between), and the step's completion tokens over every process (``dapo``'s
+        ``num_items_in_batch``, as trl counts its generation batch)."""
+        rows, _ = super().get_batch_samples(epoch_iterator, num_batches, device)
+        if not self._buffer or self.state.global_step % self.args.num_iterations == 0:
+            self._buffer = [self._generate_and_score(batch, micro) for micro, batch in enumerate(rows)]
+            self._advantages(self._buffer)
+            local = sum(b["completion_mask"].sum().item() for b in self._buffer if not b.get("empty"))
+            self._tokens = self.accelerator.reduce(torch.tensor(float(local), device=self.accelerator.device), reduction="sum")
+        return self._buffer, self._tokens
 
-    def _generate_and_score(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
-        groups = self._groups(rows)
+    def _prepare_inputs(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """A micro-batch as :meth:`get_batch_samples` prepared it (on the device already)."""
+        return inputs
+
+    def _advantages(self, batches: list[dict[str, Any]]) -> None:
+        """Replace each micro-batch's ``rewards`` by its ``advantages`` (eq. 1, ``scale_rewards``)."""
+        scored = [b for b in batches if not b.get("empty")]
+        rewards = torch.cat([b["rewards"] for b in scored]) if scored else torch.empty(0)
+        std = self._batch_std(rewards) if self.args.scale_rewards == "batch" else None
+        for batch in scored:
+            batch["advantages"] = group_advantages(batch.pop("rewards"), self.args.num_generations,
+                                                   scale=self.args.scale_rewards, batch_std=std)
+
+    def _batch_std(self, rewards: torch.Tensor) -> torch.Tensor:
+        """The sample std of the step's rewards on every process (trl gathers them), from summed moments."""
+        moments = torch.stack([torch.tensor(float(rewards.numel())), rewards.sum(), (rewards**2).sum()]).double()
+        count, total, squares = self.accelerator.reduce(moments.to(self.accelerator.device), reduction="sum").cpu()
+        variance = (squares - total**2 / count) / (count - 1).clamp(min=1.0)
+        return variance.clamp(min=0.0).sqrt().to(rewards.device, rewards.dtype)
+
+    def _generate_and_score(self, rows: list[dict[str, Any]], micro: int) -> dict[str, Any]:
+        groups = self._groups(rows, micro)
         names = [reward_name(f) for f in self.reward_funcs] + (["temporal_reward"] if self.temporal_reward is not None else [])
         if not groups:  # still logged: the other processes' metrics are added up with this one's
             self._log_rollouts(names, torch.empty(0, len(names)), torch.empty(0), [])
@@ -174,21 +212,30 @@ class VideoGRPOTrainer(Trainer):
         if self.temporal_reward is not None:
             rewards = torch.cat([rewards, self._temporal(groups, texts).unsqueeze(1)], dim=1)
         total = combine(rewards, self._weights(len(names)))  # (B,)
-        advantages = group_advantages(total, self.args.num_generations, scale=self.args.scale_rewards)
         self._log_rollouts(names, rewards, total, completions_ids)
 
         conversations = [g.conversation for g in groups for _ in g.rows]
         clips = [g.clips for g in groups for _ in g.rows]
         prompt = batch.inputs(self.processor, conversations, clips)  # left-padded prompts with pixels
         completion = _pad_right(completions_ids, self.processor.tokenizer.pad_token_id)
-        inputs = {k: v for k, v in prompt.items()} | completion | {"advantages": advantages}
+        if self.args.mask_truncated_completions:
+            completion["completion_mask"][truncated(completions_ids, self.sampler.eos)] = 0
+        inputs = {k: v for k, v in prompt.items()} | completion | {"rewards": total.to(self.accelerator.device)}
         inputs = {k: v.to(self.accelerator.device) if isinstance(v, torch.Tensor) else v for k, v in inputs.items()}
         with torch.no_grad():
             if self.args.num_iterations > 1:
                 inputs["old_logps"] = self._logps(self.model, inputs)
-            if self.ref_model is not None:
-                inputs["ref_logps"] = self._logps(self.ref_model, inputs)
+            if self.args.beta:
+                inputs["ref_logps"] = self._reference_logps(inputs)
         return inputs
+
+    def _reference_logps(self, inputs: dict[str, Any]) -> torch.Tensor:
+        """``(B, T)`` log-probabilities under the reference: the frozen copy, or with LoRA the base
+        (the policy with its adapter disabled)."""
+        if self.ref_model is not None:
+            return self._logps(self.ref_model, inputs)
+        with self.accelerator.unwrap_model(self.model).disable_adapter():
+            return self._logps(self.model, inputs)
 
     def _weights(self, count: int) -> list[float] | None:
         weights = self.args.reward_weights
@@ -273,6 +320,8 @@ class VideoGRPOTrainer(Trainer):
             loss_type=self.args.loss_type,
             max_completion_length=self.args.max_completion_length,
             importance_sampling_level=self.args.importance_sampling_level,
+            # trl's normaliser: the step's tokens over every process, whose gradients are averaged.
+            num_items_in_batch=num_items_in_batch / self.accelerator.num_processes,
         )
         for name, value in metrics.items():
             self._metrics[name].append(value.item())
@@ -285,8 +334,19 @@ class VideoGRPOTrainer(Trainer):
             folder = Path(self.args.output_dir) / f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}"
             (folder / "grpo_config.json").write_text(self.args.to_json_string())
 
+    def _save(self, output_dir: str | None = None, state_dict: dict | None = None) -> None:
+        """transformers' save; with LoRA, the merged model in HF format (what ``from_pretrained``, the
+        next stage and eval load) with the adapter alone in ``adapter/``."""
+        if self.args.lora is None:
+            return super()._save(output_dir, state_dict)
+        output_dir = output_dir if output_dir is not None else self.args.output_dir
+        super()._save(str(Path(output_dir) / ADAPTER_DIR))  # the adapter, processor and training args
+        if self.args.should_save:
+            save_merged(self.accelerator.unwrap_model(self.model), output_dir)
+            self.processing_class.save_pretrained(output_dir)
+
     def _load_from_checkpoint(self, resume_from_checkpoint: str, model: Any = None) -> None:
-        """Load a checkpoint's weights through ``from_pretrained``.
+        """Load a checkpoint's weights through ``from_pretrained`` (with LoRA: its adapter).
 
         transformers 5 saves Qwen2.5-VL in its published key layout (``visual.*``, ``model.*``)
         and maps the keys back only in ``from_pretrained``; Trainer's own resume loads the raw
@@ -295,6 +355,8 @@ class VideoGRPOTrainer(Trainer):
         if self.is_deepspeed_enabled or self.is_fsdp_enabled:
             return super()._load_from_checkpoint(resume_from_checkpoint, model)
         target = self.accelerator.unwrap_model(model if model is not None else self.model)
+        if self.args.lora is not None:
+            return load_adapter_weights(target, resume_from_checkpoint)
         loaded = type(target).from_pretrained(resume_from_checkpoint, dtype=target.dtype, use_safetensors=True)
         target.load_state_dict(loaded.state_dict())
 
