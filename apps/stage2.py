@@ -6,6 +6,7 @@
     uv run apps/stage2.py rewards.temporal=false                       # ablation: no TMR (Table 4 b)
     uv run apps/stage2.py rewards.length=false                         # ablation: no LCR (Table 4 c)
     uv run apps/stage2.py model=Qwen/Qwen2.5-VL-7B-Instruct            # ablation: no warm-up (Table 4 a)
+    uv run apps/stage2.py grpo.lora.r=8                                # LoRA adapter on the frozen judge (final/: merged)
 
 Tasks, mixed in one batch: natural-video scoring (LSVQ), AIGC multi-dimension scoring (LGVQ),
 two-video comparison (VisionReward's 2k pairs) and yes/no VQA (its 1k questions). Rewards: format,

@@ -11,8 +11,9 @@ from vqi_apps.evaluation import EvalConfig
 from vqi_apps.loop import Stage3Config, dpo_config, judge_recipe
 from vqi_apps.prepare import planned_outputs
 from vqi_apps.runfolder import RunFolder
-from vqi_apps.training import StageConfig
+from vqi_apps.training import StageConfig, grpo_args
 from vqi_config import load_config, save_config
+from vqi_grpo import LoraSettings
 from vqi_video.synthetic import COLOURS
 from vqi_video.synthetic_generation import generator_prompt
 
@@ -105,3 +106,18 @@ def test_paper_configs_chain_through_one_run_folder():
              *(m for config in evals.values() for m in config.manifests)}
     assert paper["stage1"].media_root is None  # prepare writes media paths relative to the manifest
     assert {Path(p) for p in reads} <= set(planned_outputs("data"))
+
+
+def test_grpo_options_and_the_lora_section_reach_the_trainer_config(tmp_path):
+    """grpo.scale_rewards (trl's values and bools), grpo.mask_truncated_completions and grpo.lora are
+    typed when the config is read, reach VideoGRPOConfig, and the saved copy reads back the same."""
+    stage2 = CONFIGS / "stage2" / "tiny.yaml"
+    config = load_config(StageConfig, stage2, ["grpo.scale_rewards=false", "grpo.mask_truncated_completions=true",
+                                               "grpo.lora.r=8", "grpo.lora.target_modules=[q_proj, v_proj]"])
+    assert config.grpo["scale_rewards"] is False and config.grpo["mask_truncated_completions"] is True
+    assert config.grpo["lora"] == LoraSettings(r=8, alpha=32.0, target_modules=["q_proj", "v_proj"])
+    assert load_config(StageConfig, save_config(config, tmp_path / "config.yaml")) == config
+    args = grpo_args(config, tmp_path / "stage2")
+    assert (args.scale_rewards, args.mask_truncated_completions, args.lora) == ("none", True, config.grpo["lora"])
+    assert grpo_args(load_config(StageConfig, stage2, ["grpo.scale_rewards=batch"]), tmp_path).scale_rewards == "batch"
+    assert grpo_args(load_config(StageConfig, stage2), tmp_path).lora is None  # absent: full finetuning

@@ -75,6 +75,17 @@ def test_a_setting_transformers_refuses_names_the_section(tmp_path, capsys):
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize(("override", "expected"), [
+    ("grpo.scale_rewards=global", "scale_rewards='global'; choose one of ('group', 'batch', 'none') (or true / false) "
+                                  "(grpo): change that setting in the config's grpo section"),
+    ("grpo.lora.rank=8", "unknown config key (grpo.lora.rank): the known keys here are ['alpha', 'r', 'target_modules']"),
+    ("grpo.lora.r=0", "LoRA rank r=0 must be >= 1 (grpo.lora.r): use e.g. 8, or leave grpo.lora out to train every weight"),
+])
+def test_bad_grpo_options_are_refused_before_anything_is_written(override, expected, tmp_path, capsys):
+    assert error_line(stage1.main, [f"runs={tmp_path}", override], capsys) == f"error: {expected}"
+    assert not any(tmp_path.iterdir())
+
+
 def test_fewer_prompts_than_one_step_draws(tmp_path, capsys):
     """The tiny stage 1 draws 32 prompts a step: 8 images would train 0 steps and report success."""
     line = error_line(stage1.main, [f"runs={tmp_path}", "synthetic={image_score: 8}"], capsys)

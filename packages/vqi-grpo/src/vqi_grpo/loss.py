@@ -78,7 +78,7 @@ def grpo_loss(
     loss_type: str = "grpo",
     max_completion_length: int | None = None,
     importance_sampling_level: str = "token",
-    num_items_in_batch: int | torch.Tensor | None = None,
+    num_items_in_batch: float | torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """The clipped GRPO surrogate with a KL penalty (eq. 2), negated to be minimised.
 
@@ -96,7 +96,9 @@ def grpo_loss(
         importance_sampling_level: ``token`` (a ratio per token) or ``sequence`` (one per
             completion: the masked mean of its log-ratios, exponentiated).
         num_items_in_batch: ``dapo``'s normaliser, the completion tokens of the batch the loss is
-            averaged over; None: this micro-batch's.
+            averaged over; None: this micro-batch's. The trainer passes the whole optimiser step's
+            (every accumulation step and process) divided by the process count, as trl does, since
+            the processes' gradients are averaged.
 
     Returns:
         ``(loss, metrics)``; metrics (detached): ``kl`` (mean per token), ``clip_ratio`` (fraction of
