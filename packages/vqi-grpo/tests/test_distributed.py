@@ -36,17 +36,20 @@ def setup_run(tmp_path: Path, prompts: int) -> list[str]:
     return [str(judge), str(tmp_path / "rows.json")]
 
 
-def test_two_processes_match_one(tmp_path):
+@pytest.mark.parametrize("settings", [{}, {"loss_type": "dapo", "scale_rewards": "batch"}], ids=["grpo", "dapo-batch"])
+def test_two_processes_match_one(tmp_path, settings):
+    """Also with dapo (normalised by both processes' tokens) and rewards scaled by the std of both
+    processes' rewards: each is per process otherwise, and the two runs would differ."""
     common = setup_run(tmp_path, prompts=4)
     judge = Path(common[0])
     # One process, 2 prompts x 4 completions per step.
-    subprocess.run([sys.executable, str(SCRIPT), *common, str(tmp_path / "one"), "8"], check=True)
+    subprocess.run([sys.executable, str(SCRIPT), *common, str(tmp_path / "one"), "8", json.dumps(settings)], check=True)
     # Two processes, 1 prompt x 4 completions each: the same global batch.
     # torchrun, not `accelerate launch --cpu`, which starts a single process on a CPU-only machine;
     # accelerate picks the torchrun environment up and uses gloo.
     launch = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
               "--master_port", str(_free_port())]
-    subprocess.run([*launch, str(SCRIPT), *common, str(tmp_path / "two"), "4"], check=True)
+    subprocess.run([*launch, str(SCRIPT), *common, str(tmp_path / "two"), "4", json.dumps(settings)], check=True)
     one = json.loads((tmp_path / "one" / "losses.json").read_text())
     two = json.loads((tmp_path / "two" / "losses.json").read_text())
     assert len(one) == len(two) == 2
@@ -77,7 +80,8 @@ def test_deepspeed_zero_on_cpu_trains_like_plain(stage, tmp_path_factory):
     config = CONFIGS / f"{stage}.json"
     env = os.environ | {"DS_ACCELERATOR": "cpu"}
     launch = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "1", "--master_port", str(_free_port())]
-    subprocess.run([*launch, str(SCRIPT), *common, str(tmp_path / "ds"), "8", str(config)], check=True, env=env)
+    subprocess.run([*launch, str(SCRIPT), *common, str(tmp_path / "ds"), "8", json.dumps({"deepspeed": str(config)})],
+                   check=True, env=env)
     plain = json.loads((tmp_path / "plain" / "losses.json").read_text())
     zero = json.loads((tmp_path / "ds" / "losses.json").read_text())
     assert len(zero) == 2 and all(abs(a - b) < 1e-5 for a, b in zip(plain, zero)), (plain, zero)

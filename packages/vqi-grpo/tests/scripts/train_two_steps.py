@@ -1,7 +1,8 @@
 """Two GRPO steps on the rows of a JSON file; the main process writes the final weights.
 
 Run by test_distributed.py, once as one process and once under ``accelerate launch --num_processes 2``.
-Usage: train_two_steps.py JUDGE_DIR ROWS_JSON OUT_DIR PER_DEVICE_BATCH [DEEPSPEED_CONFIG]
+Usage: train_two_steps.py JUDGE_DIR ROWS_JSON OUT_DIR PER_DEVICE_BATCH [SETTINGS_JSON]
+(SETTINGS_JSON: more VideoGRPOConfig keyword arguments, e.g. {"deepspeed": "zero2.json"}).
 """
 
 import json
@@ -18,13 +19,13 @@ def parity(completions, completion_ids, **_):
 
 def main() -> None:
     judge_dir, rows_file, out_dir, per_device = sys.argv[1:5]
-    deepspeed = sys.argv[5] if len(sys.argv) > 5 else None
+    settings = json.loads(sys.argv[5]) if len(sys.argv) > 5 else {}
     rows = json.loads(open(rows_file).read())
     args = VideoGRPOConfig(
         output_dir=out_dir, per_device_train_batch_size=int(per_device), num_generations=4,
         max_completion_length=6, max_steps=2, logging_steps=1, learning_rate=3e-3, report_to=[],
-        save_strategy="no", use_cpu=deepspeed is None, max_frames=4, temporal_mode="off", seed=0,
-        deepspeed=deepspeed,
+        save_strategy="no", use_cpu="deepspeed" not in settings, max_frames=4, temporal_mode="off", seed=0,
+        **settings,
     )
     model = AutoModelForImageTextToText.from_pretrained(judge_dir)
     trainer = VideoGRPOTrainer(model, AutoProcessor.from_pretrained(judge_dir), [parity], args, rows)
