@@ -109,8 +109,9 @@ def measure_rows(processor: Any, sampling: FrameSampling, budget: PixelBudget, r
 def budget_clip(sampling: FrameSampling, budget: PixelBudget, *, image: bool) -> Clip:
     """Black frames at the most frames and pixels the budget allows (one frame for an image).
 
-    The frames are ``28 a x 28 b`` pixels with ``a b = max_pixels // 28**2`` (``a`` the largest
-    divisor up to the square root): every token the budget allows, an upper bound on any clip.
+    The frames are ``f a x f b`` pixels, ``f`` the budget's factor (28 on Qwen2.5-VL, 32 on
+    Qwen3-VL), with ``a b = max_pixels // f**2`` (``a`` the largest divisor up to the square
+    root): every token the budget allows, an upper bound on any clip.
     """
     tokens = budget.max_pixels // budget.factor**2
     rows = max(d for d in range(1, math.isqrt(tokens) + 1) if tokens % d == 0)
