@@ -190,12 +190,12 @@ def test_format_teaching_makes_answers_readable_but_teaches_no_quality(backbone,
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
     from vqi_judge.instruct import teach_format
-    from vqi_judge.tiny import FRAME_SIDE
+    from vqi_judge.tiny import tiny_backbone
 
     folder = build_tiny_judge(tmp_path / "j", seed=0, backbone=backbone)
     model = AutoModelForImageTextToText.from_pretrained(folder)
     processor = AutoProcessor.from_pretrained(folder)
-    losses = teach_format(model, processor, steps=120, seed=0, tasks=("video_score",), size=FRAME_SIDE[backbone])
+    losses = teach_format(model, processor, steps=120, seed=0, tasks=("video_score",), size=tiny_backbone(backbone).frame_side)
     assert sum(losses[-5:]) / 5 < 0.15 * sum(losses[:5]) / 5, [round(x, 2) for x in losses]
     judge = Judge(model, processor, JudgeConfig(max_new_tokens=64))
     results = [judge.score(m) for m in media[:4]]

@@ -95,7 +95,7 @@ def measure_rows(processor: Any, sampling: FrameSampling, budget: PixelBudget, r
     """Prompt shapes of trainer rows (``query``, ``media``, ``task``, ``id``), decoded as the rollouts decode them.
 
     Args:
-        processor: a Qwen2.5-VL-class processor (its tokenizer counts the text tokens).
+        processor: a Qwen2.5-VL or Qwen3-VL processor (its tokenizer counts the text tokens).
         sampling: ``fps`` and ``max_frames`` of the run.
         budget: the run's pixel budget (:meth:`VideoGRPOConfig.pixel_budget`).
         rows: the rows to measure.
@@ -294,7 +294,7 @@ def grpo_preflight(
     """Size one GRPO step of ``args`` on the model ``model_config`` describes.
 
     Args:
-        model_config: a Qwen2.5-VL-class config (``text_config``, ``vision_config``).
+        model_config: a Qwen2.5-VL or Qwen3-VL config (``text_config``, ``vision_config``).
         args: the run's settings (batch, generations, temporal reward, beta, dtype, checkpointing).
         prompts: measured prompts (:func:`measure_rows`, :func:`measure_budget`); the longest sizes the step.
         devices: processes the run will use.

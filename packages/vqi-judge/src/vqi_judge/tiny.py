@@ -11,7 +11,10 @@ processor writes each temporal group's timestamp into the text itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -68,16 +71,6 @@ def _chat_template(system: str) -> str:
     )
 
 
-CHAT_TEMPLATES = {"qwen2_5_vl": _chat_template(DEFAULT_SYSTEM), "qwen3_vl": _chat_template("")}
-
-# The tiny judge sees every frame as 8x8 patches merged 2x2 into 16 tokens per temporal group:
-# 112x112 pixels on Qwen2.5-VL (14 px patches), 128x128 on Qwen3-VL (16 px). Fewer (4 tokens) hide
-# exposure and blur from a tower this small (measured: shared LEARNING notes), so smaller clips
-# are scaled up to this size.
-FRAME_SIDE = {"qwen2_5_vl": 112, "qwen3_vl": 128}
-BACKBONES = tuple(FRAME_SIDE)
-
-
 def _corpus() -> list[str]:
     """Text the tokenizer is trained on: every task prompt and the shapes of the answers."""
     lines = [task.template for task in TASKS.values()]
@@ -89,15 +82,10 @@ def _corpus() -> list[str]:
     return lines * 4
 
 
-def _check(backbone: str) -> None:
-    if backbone not in FRAME_SIDE:
-        raise ValueError(f"unknown backbone {backbone!r}: choose one of {', '.join(BACKBONES)}")
-
-
 def build_tokenizer(vocab_size: int = 512, backbone: str = "qwen2_5_vl") -> PreTrainedTokenizerFast:
     """Train the tiny judge's byte-level BPE tokenizer with the Qwen special tokens and the
     backbone's chat template."""
-    _check(backbone)
+    tiny = tiny_backbone(backbone)
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
@@ -113,64 +101,108 @@ def build_tokenizer(vocab_size: int = 512, backbone: str = "qwen2_5_vl") -> PreT
         tokenizer_object=tok,
         eos_token="<|im_end|>",
         pad_token="<|endoftext|>",
-        chat_template=CHAT_TEMPLATES[backbone],
+        chat_template=tiny.chat_template,
     )
+
+
+def _qwen2_5_vl_processor(tokenizer: PreTrainedTokenizerFast, pixels: int, template: str) -> ProcessorMixin:
+    size = {"shortest_edge": pixels, "longest_edge": pixels}
+    return Qwen2_5_VLProcessor(image_processor=Qwen2VLImageProcessor(size=size), video_processor=Qwen2VLVideoProcessor(size=size),
+                               tokenizer=tokenizer, chat_template=template)
+
+
+def _qwen3_vl_processor(tokenizer: PreTrainedTokenizerFast, pixels: int, template: str) -> ProcessorMixin:
+    # Its video size bounds a whole clip, and a frame holds at most max_video_tokens merged tokens.
+    patches = {"patch_size": 16, "image_mean": [0.5] * 3, "image_std": [0.5] * 3}
+    image = Qwen2VLImageProcessor(size={"shortest_edge": pixels, "longest_edge": pixels}, **patches)
+    video = Qwen3VLVideoProcessor(size={"shortest_edge": pixels, "longest_edge": 768 * pixels}, max_video_tokens=16, **patches)
+    return Qwen3VLProcessor(image_processor=image, video_processor=video, tokenizer=tokenizer, chat_template=template)
+
+
+def _qwen2_5_vl_config(text: dict[str, Any], tokens: dict[str, int]) -> PreTrainedConfig:
+    """Qwen2.5-VL-7B's windowed and full-attention vision blocks and M-RoPE."""
+    return Qwen2_5_VLConfig(
+        text_config=text | {"tie_word_embeddings": True,
+                            "rope_parameters": {"rope_type": "default", "mrope_section": [2, 3, 3], "rope_theta": 10000.0}},
+        vision_config={"depth": 2, "hidden_size": 64, "num_heads": 2, "intermediate_size": 128, "out_hidden_size": 64,
+                       "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2, "window_size": 56,
+                       "fullatt_block_indexes": [1]},
+        tie_word_embeddings=True,
+        **tokens,
+    )
+
+
+def _qwen3_vl_config(text: dict[str, Any], tokens: dict[str, int]) -> PreTrainedConfig:
+    """Qwen3-VL-8B's learned vision positions (an 8x8 grid), a DeepStack level and interleaved M-RoPE."""
+    return Qwen3VLConfig(
+        text_config=text | {"head_dim": 16, "rope_parameters": {
+            "rope_type": "default", "mrope_section": [2, 3, 3], "mrope_interleaved": True, "rope_theta": 10000.0}},
+        vision_config={"depth": 2, "hidden_size": 64, "num_heads": 2, "intermediate_size": 128, "out_hidden_size": 64,
+                       "patch_size": 16, "spatial_merge_size": 2, "temporal_patch_size": 2,
+                       "num_position_embeddings": 64, "deepstack_visual_indexes": [0]},
+        tie_word_embeddings=True,
+        **tokens,
+    )
+
+
+@dataclass(frozen=True)
+class TinyBackbone:
+    """How the tiny judge is built on one backbone.
+
+    Attributes:
+        frame_side: every frame is ``frame_side`` pixels square: 8x8 patches merged 2x2 into 16
+            tokens per temporal group (fewer, 4 tokens, hide exposure and blur from a tower this
+            small: shared LEARNING notes), so smaller clips are scaled up to it.
+        chat_template: Qwen2.5-VL's opens with a default system turn when the chat has none;
+            Qwen3-VL's does not (its processor writes the timestamps itself).
+        processor: ``(tokenizer, pixels per frame, chat template) -> processor``.
+        config: ``(text settings, vision token ids) -> model config``.
+        model: the model class.
+    """
+
+    frame_side: int
+    chat_template: str
+    processor: Callable[[PreTrainedTokenizerFast, int, str], ProcessorMixin]
+    config: Callable[[dict[str, Any], dict[str, int]], PreTrainedConfig]
+    model: type
+
+
+TINY = {
+    "qwen2_5_vl": TinyBackbone(112, _chat_template(DEFAULT_SYSTEM), _qwen2_5_vl_processor, _qwen2_5_vl_config,
+                               Qwen2_5_VLForConditionalGeneration),
+    "qwen3_vl": TinyBackbone(128, _chat_template(""), _qwen3_vl_processor, _qwen3_vl_config, Qwen3VLForConditionalGeneration),
+}
+BACKBONES = tuple(TINY)
+
+
+def tiny_backbone(backbone: str) -> TinyBackbone:
+    """How the tiny judge is built on ``backbone``.
+
+    Raises:
+        ValueError: an unknown backbone, naming the known ones.
+    """
+    if backbone not in TINY:
+        raise ValueError(f"unknown backbone {backbone!r}: choose one of {', '.join(BACKBONES)}")
+    return TINY[backbone]
 
 
 def build_processor(tokenizer: PreTrainedTokenizerFast, backbone: str = "qwen2_5_vl") -> ProcessorMixin:
     """The backbone's real processor with the tiny judge's pixel budget (one frame size)."""
-    _check(backbone)
-    pixels = FRAME_SIDE[backbone] ** 2
-    size = {"shortest_edge": pixels, "longest_edge": pixels}
-    template = CHAT_TEMPLATES[backbone]
-    if backbone == "qwen2_5_vl":
-        return Qwen2_5_VLProcessor(image_processor=Qwen2VLImageProcessor(size=size),
-                                   video_processor=Qwen2VLVideoProcessor(size=size), tokenizer=tokenizer, chat_template=template)
-    # Qwen3-VL's video size bounds a whole clip, and a frame holds at most max_video_tokens merged tokens.
-    patches = {"patch_size": 16, "image_mean": [0.5] * 3, "image_std": [0.5] * 3}
-    video = Qwen3VLVideoProcessor(size={"shortest_edge": pixels, "longest_edge": 768 * pixels}, max_video_tokens=16, **patches)
-    return Qwen3VLProcessor(image_processor=Qwen2VLImageProcessor(size=size, **patches), video_processor=video,
-                            tokenizer=tokenizer, chat_template=template)
+    tiny = tiny_backbone(backbone)
+    return tiny.processor(tokenizer, tiny.frame_side**2, tiny.chat_template)
 
 
 def tiny_config(tokenizer: PreTrainedTokenizerFast, backbone: str = "qwen2_5_vl") -> PreTrainedConfig:
-    """A config with every structural feature of the published model at toy width and depth:
-    Qwen2.5-VL-7B's windowed and full-attention vision blocks and M-RoPE, or Qwen3-VL-8B's
-    learned vision positions, DeepStack levels and interleaved M-RoPE; 2x2 patch merging in both."""
-    _check(backbone)
+    """A config with every structural feature of the published model at toy width and depth (2x2
+    patch merging in both; see ``_qwen2_5_vl_config`` and ``_qwen3_vl_config``)."""
+    tiny = tiny_backbone(backbone)
     ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
     text = {"vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
             "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 4096,
             "bos_token_id": None, "eos_token_id": ids["<|im_end|>"], "pad_token_id": ids["<|endoftext|>"]}
     tokens = {"image_token_id": ids["<|image_pad|>"], "video_token_id": ids["<|video_pad|>"],
               "vision_start_token_id": ids["<|vision_start|>"], "vision_end_token_id": ids["<|vision_end|>"]}
-    if backbone == "qwen3_vl":
-        return Qwen3VLConfig(
-            text_config=text | {"head_dim": 16, "rope_parameters": {
-                "rope_type": "default", "mrope_section": [2, 3, 3], "mrope_interleaved": True, "rope_theta": 10000.0}},
-            vision_config={"depth": 2, "hidden_size": 64, "num_heads": 2, "intermediate_size": 128, "out_hidden_size": 64,
-                           "patch_size": 16, "spatial_merge_size": 2, "temporal_patch_size": 2,
-                           "num_position_embeddings": 64, "deepstack_visual_indexes": [0]},
-            tie_word_embeddings=True, **tokens,
-        )
-    return Qwen2_5_VLConfig(
-        text_config=text | {"tie_word_embeddings": True,
-                            "rope_parameters": {"rope_type": "default", "mrope_section": [2, 3, 3], "rope_theta": 10000.0}},
-        vision_config={
-            "depth": 2,
-            "hidden_size": 64,
-            "num_heads": 2,
-            "intermediate_size": 128,
-            "out_hidden_size": 64,
-            "patch_size": 14,
-            "spatial_merge_size": 2,
-            "temporal_patch_size": 2,
-            "window_size": 56,
-            "fullatt_block_indexes": [1],
-        },
-        tie_word_embeddings=True,
-        **tokens,
-    )
+    return tiny.config(text, tokens)
 
 
 def build_tiny_judge(path: str | Path, seed: int = 0, *, backbone: str = "qwen2_5_vl", format_steps: int = 0) -> Path:
@@ -191,14 +223,13 @@ def build_tiny_judge(path: str | Path, seed: int = 0, *, backbone: str = "qwen2_
     Raises:
         ValueError: an unknown backbone, naming the known ones.
     """
-    _check(backbone)
+    tiny = tiny_backbone(backbone)
     path = Path(path)
     tokenizer = build_tokenizer(backbone=backbone)
     processor = build_processor(tokenizer, backbone)
     config = tiny_config(tokenizer, backbone)
     torch.manual_seed(seed)
-    model_class = Qwen3VLForConditionalGeneration if backbone == "qwen3_vl" else Qwen2_5_VLForConditionalGeneration
-    model = model_class(config)
+    model = tiny.model(config)
     model.generation_config = GenerationConfig(
         eos_token_id=config.text_config.eos_token_id,
         pad_token_id=config.text_config.pad_token_id,
@@ -206,7 +237,7 @@ def build_tiny_judge(path: str | Path, seed: int = 0, *, backbone: str = "qwen2_
         max_new_tokens=64,
     )
     if format_steps:
-        teach_format(model, processor, steps=format_steps, seed=seed, size=FRAME_SIDE[backbone])
+        teach_format(model, processor, steps=format_steps, seed=seed, size=tiny.frame_side)
     model.save_pretrained(path, safe_serialization=True)
     processor.save_pretrained(path)
     return path
