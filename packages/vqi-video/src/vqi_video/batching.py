@@ -91,8 +91,8 @@ class ClipBatch:
             padding_side: ``"left"`` for generation, ``"right"`` for training.
 
         Returns:
-            ``input_ids``, ``attention_mask``, ``mm_token_type_ids``, the grids and
-            ``second_per_grid_ts``, and either the pixel tensors or ``mm_encoder_outputs``.
+            ``input_ids``, ``attention_mask``, ``mm_token_type_ids``, the grids (and
+            ``second_per_grid_ts`` on Qwen2.5-VL), and either the pixel tensors or ``mm_encoder_outputs``.
         """
         texts: dict[str, list[list[str]]] = {"video": [], "image": []}
         for row in clips:
