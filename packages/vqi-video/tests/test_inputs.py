@@ -3,6 +3,7 @@ on Qwen2.5-VL's processor and (where the backbones differ) Qwen3-VL's."""
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -27,6 +28,9 @@ from transformers.video_utils import VideoMetadata
 from vqi_video import (
     Clip,
     ClipBatch,
+    PixelBudget,
+    backbone_of,
+    backbone_of_model,
     build_inputs,
     clip_labels,
     encode_clips,
@@ -167,6 +171,30 @@ def test_matches_the_processor_called_directly(any_processor):
     assert ("second_per_grid_ts" in ours) is isinstance(processor, Qwen2_5_VLProcessor)
     if "second_per_grid_ts" in ours:
         torch.testing.assert_close(ours["second_per_grid_ts"], torch.as_tensor(theirs["second_per_grid_ts"]).float())
+
+
+def test_qwen3_budget_sizes_frames_as_its_video_processor_does():
+    """Qwen3-VL-8B's published video settings: the frame sizes of our decode budget give the patch
+    counts of transformers' own resize (per-frame cap on), short and long clips, any aspect."""
+    video = Qwen3VLVideoProcessor(size={"shortest_edge": 4096, "longest_edge": 25165824}, patch_size=16)
+    budget = backbone_of(make_processor("qwen3_vl")).budget(video)
+    assert budget == PixelBudget(min_pixels=4096, max_pixels=768 * 32 * 32, total_pixels=12582912, factor=32)
+    for frames in (4, 16, 64, 256):
+        for height, width in ((1080, 1920), (480, 640), (720, 406)):
+            h, w = budget.frame_size(height, width, frames)
+            ours = frames // 2 * (h // 16) * (w // 16)
+            assert ours == video.get_num_of_video_patches(frames, height, width, {"cap_pixels_per_frame": True})
+    assert budget.frame_size(1080, 1920, 16) == (640, 1152)  # 768 tokens a frame: 20 x 36
+    override = backbone_of(make_processor("qwen3_vl")).budget(video, min_pixels=1024, max_pixels=128 * 32 * 32)
+    assert (override.min_pixels, override.max_pixels) == (1024, 131072)
+
+
+def test_an_unknown_processor_or_model_names_the_backbones():
+    known = r"the judge runs on qwen2_5_vl \(Qwen2_5_VLProcessor\), qwen3_vl \(Qwen3VLProcessor\)$"
+    with pytest.raises(ValueError, match=r"^no backbone for a LlavaProcessor: " + known):
+        backbone_of(type("LlavaProcessor", (), {})())
+    with pytest.raises(ValueError, match=r"^no backbone for model_type 'llava': " + known):
+        backbone_of_model(SimpleNamespace(config=SimpleNamespace(model_type="llava")))
 
 
 def test_qwen3_writes_slot_times_so_a_frame_shuffle_shows_no_order():

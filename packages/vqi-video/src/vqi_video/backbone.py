@@ -91,11 +91,16 @@ class Qwen3VL(Backbone):
     processor: str = "Qwen3VLProcessor"
 
     def budget(self, video_processor: Any, min_pixels: int | None = None, max_pixels: int | None = None) -> PixelBudget:
-        """Per frame: ``shortest_edge`` to ``max_video_tokens`` merged tokens; per clip: ``longest_edge``."""
+        """Per frame: ``shortest_edge`` to ``max_video_tokens`` merged tokens; per clip: ``longest_edge``.
+
+        The frame sizes are those of its video processor with ``cap_pixels_per_frame`` (tested):
+        a frame gets at most ``longest_edge / frames``, which :class:`PixelBudget` (counting per
+        temporal patch of 2 frames, as qwen-vl-utils) writes ``total_pixels / frames * 2``.
+        """
         size, factor = video_processor.size, video_processor.patch_size * video_processor.merge_size
         return PixelBudget(min_pixels=min_pixels or size["shortest_edge"],
                            max_pixels=max_pixels or video_processor.max_video_tokens * factor**2,
-                           total_pixels=size["longest_edge"], factor=factor)
+                           total_pixels=size["longest_edge"] // TEMPORAL_PATCH_SIZE, factor=factor)
 
     def video_text(self, clip: Clip, groups: int, tokens_per_group: int) -> str:
         """``<t seconds>`` then the group's tokens between vision start and end, for each group."""
