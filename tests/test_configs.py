@@ -48,15 +48,29 @@ def test_each_judge_is_run_with_the_frame_sampling_it_was_trained_with(family):
         assert (stage3.judge.fps, stage3.judge.max_frames) == trained
 
 
+@pytest.mark.parametrize("family", ["qwen2.5-vl-7b", "qwen3-vl-8b"])
 @pytest.mark.parametrize("stage", ["stage1", "stage2"])
-def test_paper_configs_carry_the_paper_settings(stage):
-    config = load_config(StageConfig, CONFIGS / stage / "qwen2.5-vl-7b.yaml", [])
+def test_paper_configs_carry_the_paper_settings(stage, family):
+    config = load_config(StageConfig, CONFIGS / stage / f"{family}.yaml", [])
     grpo = config.grpo
     assert (grpo["num_generations"], grpo["beta"], grpo["learning_rate"], grpo["num_train_epochs"]) == (8, 0.001, 1e-6, 3)
     assert config.rewards.score_mode == "l1"
     if stage == "stage2":
         r = config.rewards
         assert (r.l_min, r.l_max, r.alpha, r.mu, r.temporal, r.length) == (320, 512, 0.3, 0.8, True, True)
+    # The authors' 4 to 128 tokens a frame, in each backbone's tokens (28 or 32 pixels a side).
+    side = {"qwen2.5-vl-7b": 28, "qwen3-vl-8b": 32}[family]
+    assert (grpo["min_pixels"], grpo["max_pixels"]) == (4 * side**2, 128 * side**2)
+
+
+def test_the_qwen3_configs_are_the_7b_configs_but_for_the_model():
+    """Stage 1 and 2 on Qwen3-VL-8B change the model, the run name and the pixel budget's token size only."""
+    for stage in ("stage1", "stage2"):
+        qwen25, qwen3 = (load_config(StageConfig, CONFIGS / stage / f"{f}.yaml", []) for f in ("qwen2.5-vl-7b", "qwen3-vl-8b"))
+        budget = ("min_pixels", "max_pixels")
+        assert {k: v for k, v in qwen3.grpo.items() if k not in budget} == {k: v for k, v in qwen25.grpo.items() if k not in budget}
+        assert qwen3.rewards == qwen25.rewards and qwen3.train == qwen25.train
+        assert (qwen3.name, qwen3.model) == ("qwen3-8b", "Qwen/Qwen3-VL-8B-Instruct" if stage == "stage1" else None)
 
 
 def test_stage3_configs_reach_every_package_config():

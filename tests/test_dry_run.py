@@ -1,4 +1,4 @@
-"""``--dry-run`` of the stage apps on the 7B and tiny configs: the preflight's lines, exit 0, nothing
+"""``--dry-run`` of the stage apps on the 7B, Qwen3-VL-8B and tiny configs: the preflight's lines, exit 0, nothing
 written, no weights, no data (a fresh clone)."""
 
 import shutil
@@ -51,6 +51,23 @@ def test_the_7b_configs_print_their_costs_and_write_nothing(stage, fresh_clone, 
     if stage == "stage3":
         assert "-- tournaments: 10 candidates per prompt" in out
         assert "cannot size the generator: checkpoints/t2v-turbo-ms is not a local folder yet" in out
+
+
+@pytest.mark.parametrize("stage", ["stage1", "stage2"])
+def test_the_qwen3_8b_configs_size_the_published_qwen3_vl(stage, fresh_clone, app_cache, capsys):
+    """Qwen3-VL-8B-Instruct's shipped settings: 8.77 B parameters, 128 tokens of 32x32 pixels a frame;
+    its text counts each temporal group's timestamp."""
+    before, cache = files(fresh_clone), files(app_cache)
+    out = dry_run(stage, "qwen3-vl-8b.yaml", capsys=capsys)
+    assert files(fresh_clone) == before and files(app_cache) == cache
+    assert "text tokens: the tiny judge's tokenizer (Qwen/Qwen3-VL-8B-Instruct's is not shipped; an estimate)" in out
+    assert "memory per device (8.77 B parameters, bfloat16, ZeRO-3 over 8 devices, gradient checkpointing on):" in out
+    assert "optimizer 12.25 GB 8767123696 x 12 / 8" in out and "fits in 80 GB: yes" in out
+    if stage == "stage1":
+        assert "budget (image_score): 128 visual" in out
+    else:
+        assert "budget (compare): 1024 + 1024 visual" in out
+        assert "vision 0.77 GB 2 x 1152 x 8192 tokens x (27 layers + 17)" in out
 
 
 def test_the_7b_without_zero_does_not_fit(fresh_clone, capsys):

@@ -23,8 +23,8 @@ def run(manifest, output, *extra):
     return eval_app.main([str(manifest), f"output={output}", "judge.max_new_tokens=6", "chunk=4", *extra])
 
 
-def test_prints_every_table_and_saves_predictions(manifest, tmp_path, capsys):
-    assert run(manifest, tmp_path) == 0
+def test_prints_every_table_and_saves_predictions(manifest, any_judge, tmp_path, capsys):
+    assert run(manifest, tmp_path, f"judge.model={any_judge}") == 0
     printed = capsys.readouterr().out
     for title in ("preference (Table 1)", "multi-dimension scoring (Table 2)", "quality scoring (Table 3)", "yes/no VQA"):
         assert title in printed

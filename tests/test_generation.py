@@ -1,10 +1,10 @@
-"""vqi_apps.generation: a sampling judge's tournament is reproducible, whatever ran before it."""
+"""vqi_apps.generation: a sampling judge's tournament is reproducible, whatever ran before it (on
+both backbones)."""
 
 from __future__ import annotations
 
 import torch
 
-from vqi_apps.defaults import tiny_judge
 from vqi_apps.generation import Candidates, run_tournament
 from vqi_judge import Judge
 from vqi_video.synthetic import Degradation, clean_frames, degrade, write_clip
@@ -21,8 +21,8 @@ def _verdicts(folder):
     return (folder / "log.jsonl").read_text().splitlines()
 
 
-def test_a_sampling_judge_gives_each_prompt_the_same_verdicts_alone_or_after_others(tmp_path):
-    judge = Judge.from_pretrained(tiny_judge(), do_sample=True, temperature=1.0, max_new_tokens=64)
+def test_a_sampling_judge_gives_each_prompt_the_same_verdicts_alone_or_after_others(any_judge, tmp_path):
+    judge = Judge.from_pretrained(any_judge, do_sample=True, temperature=1.0, max_new_tokens=64)
     first, second = _candidates(tmp_path, "p000", 1), _candidates(tmp_path, "p001", 2)
     both = run_tournament(judge, [first, second], tmp_path / "both", both_orders=True, seed=0)
     torch.manual_seed(12345)  # whatever state the global generator is left in

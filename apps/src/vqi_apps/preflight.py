@@ -3,6 +3,7 @@ seconds, writing nothing and loading no weights.
 
     uv run apps/stage2.py --config apps/configs/stage2/qwen2.5-vl-7b.yaml --dry-run      # sized for 8 devices
     uv run apps/stage2.py --config apps/configs/stage2/qwen2.5-vl-7b.yaml --dry-run 16   # for 16
+    uv run apps/stage2.py --config apps/configs/stage2/qwen3-vl-8b.yaml --dry-run        # Qwen3-VL-8B
 
 The model is the config's starting checkpoint, built on the meta device from its ``config.json``:
 a local folder, or a hub id whose published settings ship under ``apps/configs/models/``. With no
@@ -11,7 +12,7 @@ model named, the stage's start is followed as the run would follow it (stage 2: 
 are the first row of each task of the training manifest, decoded and processed as the trainer
 does; without data, stand-ins at the frame and pixel budget (an upper bound). Text tokens are
 counted by the checkpoint's tokenizer when the folder has one, else by the tiny judge's (the
-published 7B tokenizer is not shipped; visual tokens dominate the prompts either way).
+published tokenizers are not shipped; visual tokens dominate the prompts either way).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import AutoConfig, AutoImageProcessor, AutoProcessor, AutoVideoProcessor, Qwen2_5_VLProcessor
+import transformers
+from transformers import AutoConfig, AutoImageProcessor, AutoProcessor, AutoVideoProcessor
 
 from vqi_apps.config import CONFIGS, tiny_config
 from vqi_apps.defaults import TINY_GENERATOR, TINY_JUDGE, cache_dir
@@ -43,12 +45,13 @@ from vqi_grpo import (
 )
 from vqi_judge import get_task, read_manifest, trainer_rows
 from vqi_judge.tiny import build_processor, build_tokenizer, tiny_config as tiny_judge_config
-from vqi_video import PixelBudget, VideoDecodeError
+from vqi_video import BACKBONES, PixelBudget, VideoDecodeError, backbone_of
 
 #: Devices a GPU config is sized for unless ``--dry-run N`` says otherwise (the paper's 8 GPUs).
 PAPER_DEVICES = 8
 #: Hub ids whose published ``config.json`` and processor settings ship as data (no weights).
-SHIPPED = {"Qwen/Qwen2.5-VL-7B-Instruct": CONFIGS / "models" / "qwen2.5-vl-7b-instruct"}
+SHIPPED = {"Qwen/Qwen2.5-VL-7B-Instruct": CONFIGS / "models" / "qwen2.5-vl-7b-instruct",
+           "Qwen/Qwen3-VL-8B-Instruct": CONFIGS / "models" / "qwen3-vl-8b-instruct"}
 
 
 def dry_run(app: str, argv: list[str] | None) -> bool:
@@ -106,8 +109,10 @@ def _model(model: str | None) -> tuple[Any, Any, str]:
     config = AutoConfig.from_pretrained(folder)
     if (folder / "tokenizer_config.json").is_file():
         return config, AutoProcessor.from_pretrained(folder), f"text tokens: the tokenizer of {folder}"
-    tokenizer = build_tokenizer()
-    processor = Qwen2_5_VLProcessor(
+    if config.model_type not in BACKBONES:
+        raise ValueError(f"cannot size {model}: its model_type {config.model_type!r} is none of {sorted(BACKBONES)}")
+    tokenizer = build_tokenizer(backbone=config.model_type)
+    processor = getattr(transformers, BACKBONES[config.model_type].processor)(
         image_processor=AutoImageProcessor.from_pretrained(folder), video_processor=AutoVideoProcessor.from_pretrained(folder),
         tokenizer=tokenizer, chat_template=tokenizer.chat_template,
     )
@@ -147,7 +152,7 @@ def _grpo(stage: str, config: StageConfig, requested: int, model: str | None, ma
     # Sized here, run elsewhere: the settings transformers checks against this machine's devices
     # (bf16 needs a GPU unless use_cpu; DeepSpeed needs its launcher) are taken from the config.
     args = grpo_args(replace(config, grpo=config.grpo | {"use_cpu": True, "deepspeed": None}), config.run.stage(stage))
-    budget = args.pixel_budget(processor.video_processor.size)
+    budget = args.pixel_budget(processor)
     prompts, measured, notes = _prompts(processor, args, budget, manifest, config.media_root, tasks)
     deepspeed = config.grpo.get("deepspeed")
     if deepspeed and not Path(deepspeed).is_file():
@@ -181,8 +186,7 @@ def stage3_preflight(config_path: Path, overrides: list[str], requested: int) ->
 
     judge = config.judge
     model_config, processor, text_note = _model(model)
-    size = processor.video_processor.size
-    budget = PixelBudget(min_pixels=judge.min_pixels or size["shortest_edge"], max_pixels=judge.max_pixels or size["longest_edge"])
+    budget = backbone_of(processor).budget(processor.video_processor, judge.min_pixels, judge.max_pixels)
     pair = _budget(processor, judge, budget, "compare")
     dtype = judge.dtype if judge.dtype != "auto" else str(model_config.dtype or torch.float32).removeprefix("torch.")
     memory = generation_memory(model_config, [pair], batch=judge.batch_size, new_tokens=judge.max_new_tokens, dtype=dtype)

@@ -1,24 +1,35 @@
 """VideoGRPOTrainer on a tiny real Qwen2.5-VL and synthetic clips: learning, mixed batches, temporal
-rollouts, bad samples, resume and M-RoPE positions."""
+rollouts, bad samples, resume and M-RoPE positions. The tests marked ``both_backbones`` run on a
+tiny Qwen3-VL too: learning, mixed batches with the token shuffle, the frame shuffle, the token
+shuffle's equality with encoding shuffled pixels, and time in the training forward."""
 
+import dataclasses
 import json
+import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
 from transformers import AutoModelForImageTextToText, AutoProcessor, TrainerCallback
 
 from vqi_grpo import LoraSettings, TaskMixSampler, VideoGRPOConfig, VideoGRPOTrainer, group_advantages
-from vqi_grpo.rollout import truncated
+from vqi_grpo.rollout import Group, Sampler, load_clips, truncated
 from vqi_judge import ManifestRow, build_tiny_judge, trainer_rows, with_media_root
+from vqi_judge.tiny import BACKBONES
 from vqi_rewards import Correctness, format_reward, make_choice_reward, make_score_reward, temporal_reward
+from vqi_video import group_permutation, permute_groups, vision_token_ids
 from vqi_video.synthetic_tasks import make_synthetic_dataset
+
+both_backbones = pytest.mark.parametrize("judge_dir", BACKBONES, indirect=True)
 
 
 @pytest.fixture(scope="module")
-def judge_dir(tmp_path_factory) -> Path:
-    return build_tiny_judge(tmp_path_factory.mktemp("policy"), seed=0)
+def judge_dir(tmp_path_factory, request) -> Path:
+    """The tiny policy: Qwen2.5-VL, or each backbone in tests marked ``both_backbones``."""
+    backbone = getattr(request, "param", "qwen2_5_vl")
+    return build_tiny_judge(tmp_path_factory.mktemp(f"policy-{backbone}"), seed=0, backbone=backbone)
 
 
 def rows_for(root: Path, counts: dict[str, int], seed: int = 1, frames: int = 8, size: int = 56) -> list[dict]:
@@ -53,13 +64,15 @@ def logged(trainer, key):
     return [h[key] for h in trainer.state.log_history if key in h]
 
 
+@both_backbones
 @pytest.mark.parametrize("lora", [None, LoraSettings(r=8, alpha=16)], ids=["full", "lora"])
 def test_grpo_raises_a_simple_reward_and_trains_both_towers(judge_dir, tmp_path, lora):
     """Reward: the share of completion tokens from the lower half of the vocabulary (about 1/2 at
     random). 16 steps of 8 completions must raise it clearly, through both the language model and
     the vision tower. Rollouts among the 50 likeliest tokens (``top_k``): the random policy is nearly
     uniform over its 516 tokens, and 16 steps cannot move all of them. With LoRA only the adapters
-    move (on both towers' MLPs), at the same learning rate."""
+    move (on both towers' MLPs), at a higher learning rate (1e-2; at 3e-3 the tiny Qwen3-VL's
+    adapters did not move the reward in 16 steps)."""
     rows = rows_for(tmp_path / "data", {"video_score": 4})
     processor = AutoProcessor.from_pretrained(judge_dir)
     half = len(processor.tokenizer) // 2
@@ -69,7 +82,7 @@ def test_grpo_raises_a_simple_reward_and_trains_both_towers(judge_dir, tmp_path,
 
     trainer = make_trainer(judge_dir, rows, tmp_path, [low_ids], per_device_train_batch_size=8,
                            num_generations=8, max_completion_length=8, max_steps=16, logging_steps=2,
-                           learning_rate=3e-3, top_k=50, lora=lora)
+                           learning_rate=3e-3 if lora is None else 1e-2, top_k=50, lora=lora)
     before = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
     trainer.train()
     rewards = logged(trainer, "reward")
@@ -144,6 +157,7 @@ def test_accumulation_steps_share_batch_scaling_and_dapo_tokens(judge_dir, tmp_p
     assert normalisers == [float(sum(kept))] * 2
 
 
+@both_backbones
 def test_mixed_tasks_video_pairs_and_images_in_one_batch(judge_dir, tmp_path):
     """Images, single clips and clip pairs of different sizes and lengths share batches."""
     rows = rows_for(tmp_path / "data", {"video_score": 1, "compare": 2, "image_score": 2})
@@ -171,12 +185,46 @@ def test_mixed_tasks_video_pairs_and_images_in_one_batch(judge_dir, tmp_path):
     assert logged(trainer, "vision_passes") == [1.0, 2.0, 3.0]
 
 
+@both_backbones
 def test_frame_shuffle_encodes_the_shuffled_clips_again(judge_dir, tmp_path):
     rows = rows_for(tmp_path / "data", {"video_score": 2})
     trainer = make_trainer(judge_dir, rows, tmp_path, [format_reward], per_device_train_batch_size=8,
                            max_steps=1, temporal_mode="frames", temporal_generations=2)
     trainer.train()
     assert logged(trainer, "vision_passes") == [2.0]  # one for the batch, one for all its shuffled clips
+
+
+@both_backbones
+def test_token_shuffle_in_one_vision_pass_equals_encoding_shuffled_pixels(judge_dir, tmp_path):
+    """The shuffled rollouts sampled from the permuted features of the one vision pass are those
+    sampled when each prompt's model encodes its clips' pixels with the temporal groups permuted
+    the same way (Qwen3-VL: with its DeepStack levels permuted alike)."""
+    rows = rows_for(tmp_path / "data", {"video_score": 2, "compare": 1}, frames=8)
+    model = AutoModelForImageTextToText.from_pretrained(judge_dir).eval()
+    processor = AutoProcessor.from_pretrained(judge_dir)
+    args = VideoGRPOConfig(output_dir=str(tmp_path / "out"), per_device_train_batch_size=2, num_generations=2,
+                           max_completion_length=6, use_cpu=True, max_frames=8, temporal_generations=3,
+                           temporal_tasks=["video_score", "compare"], report_to=[])
+    tok = processor.tokenizer
+    sampler = Sampler(processor, args, vision_token_ids(tok), {tok.eos_token_id}, tok.pad_token_id)
+    budget = args.pixel_budget(processor)
+    groups = [Group([row] * 2, load_clips(row, args, budget), seed=11 + i) for i, row in enumerate(rows)]
+    batch = sampler.sample(model, groups)
+    assert sampler.vision_passes == 1
+
+    visual = batch.visual
+    per_clip = list(torch.split(visual.pixel_values_videos, visual.video_grid_thw.prod(-1).tolist()))
+    for group in groups:  # the rollout's permutations: one per video clip, drawn from the group's seed
+        rng = np.random.default_rng(group.seed)
+        for clip in group.clips:
+            _, position = batch.slots[id(clip)]
+            grid = visual.video_grid_thw[position : position + 1]
+            per_clip[position] = permute_groups(per_clip[position], grid, [group_permutation(int(grid[0, 0]), rng)])
+    shuffled_pixels = dataclasses.replace(batch, visual=dataclasses.replace(visual, pixel_values_videos=torch.cat(per_clip)))
+    with torch.no_grad():
+        encoded_per_prompt = sampler._generate(model, shuffled_pixels, groups, None, 3, 1)
+    assert [g.shuffled for g in groups] == encoded_per_prompt
+    assert all(len(g.shuffled) == 3 for g in groups)
 
 
 def test_a_set_smaller_than_one_step_is_refused(judge_dir, tmp_path):
@@ -243,6 +291,7 @@ def _token_parity(completions, completion_ids, **_):
     return [sum(t % 2 for t in ids) / max(1, len(ids)) for ids in completion_ids]
 
 
+@both_backbones
 def test_training_forward_uses_3d_positions_that_follow_time(judge_dir, tmp_path):
     rows = rows_for(tmp_path / "data", {"video_score": 1}, frames=16)
     # 16 frames at 8 fps = 2 s; sampled at 4 fps: 8 frames, 4 temporal groups of 2.
@@ -263,6 +312,13 @@ def test_training_forward_uses_3d_positions_that_follow_time(judge_dir, tmp_path
     time_axis = positions[-3, 0, : is_video.numel()][is_video]
     times = sorted(set(time_axis.tolist()))
     assert len(times) == 4  # 8 frames = 4 temporal groups, each at its own time
-    # Each group lasts 0.5 s; M-RoPE's time axis advances tokens_per_second per second of video.
-    step = 0.5 * trainer.model.config.vision_config.tokens_per_second
-    assert [b - a for a, b in zip(times, times[1:])] == [step] * 3
+    if trainer.model.config.model_type == "qwen2_5_vl":
+        # Each group lasts 0.5 s; M-RoPE's time axis advances tokens_per_second per second of video.
+        step = 0.5 * trainer.model.config.vision_config.tokens_per_second
+        assert [b - a for a, b in zip(times, times[1:])] == [step] * 3
+    else:
+        # Qwen3-VL reads time from the text: each group's mean time, written before its tokens.
+        times = load_clips(rows[0], trainer.args, trainer.budget)[0].timestamps.reshape(4, 2).mean(1)
+        text = trainer.processor.tokenizer.decode(inputs["input_ids"][0])
+        assert re.findall(r"<([\d.]+) seconds>", text) == [f"{t:.1f}" for t in times]
+        assert times[0] < times[-1] - 1.0  # they span the clip's 2 s

@@ -1,4 +1,5 @@
-"""The judge on a tiny real Qwen2.5-VL: loading, every task, batching, feature reuse, suppression."""
+"""The judge on a tiny real Qwen2.5-VL and Qwen3-VL: loading, every task, batching, feature reuse,
+suppression (every test runs on both backbones)."""
 
 from pathlib import Path
 
@@ -7,13 +8,18 @@ import torch
 from safetensors.torch import load_file
 
 from vqi_judge import Answer, Comparison, Judge, JudgeConfig, Score, build_tiny_judge, get_task, parse_judgement
-from vqi_judge.tiny import REASONING_TOKENS, SPECIAL_TOKENS
+from vqi_judge.tiny import BACKBONES, REASONING_TOKENS, SPECIAL_TOKENS
 from vqi_video.synthetic import Degradation, clean_frames, degrade, write_clip, write_image
 
 
+@pytest.fixture(scope="module", params=BACKBONES)
+def backbone(request) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def judge_dir(tmp_path_factory) -> Path:
-    return build_tiny_judge(tmp_path_factory.mktemp("tiny-judge"), seed=0)
+def judge_dir(tmp_path_factory, backbone) -> Path:
+    return build_tiny_judge(tmp_path_factory.mktemp("tiny-judge"), seed=0, backbone=backbone)
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +38,9 @@ def media(tmp_path_factory) -> list[Path]:
     return [*clips, write_image(root / "image.png", clean_frames(9, frames=1)[0])]
 
 
-def test_tiny_judge_round_trip_is_deterministic(judge_dir, tmp_path):
-    again = build_tiny_judge(tmp_path / "again", seed=0)
-    other = build_tiny_judge(tmp_path / "other", seed=1)
+def test_tiny_judge_round_trip_is_deterministic(judge_dir, backbone, tmp_path):
+    again = build_tiny_judge(tmp_path / "again", seed=0, backbone=backbone)
+    other = build_tiny_judge(tmp_path / "other", seed=1, backbone=backbone)
     weights = load_file(judge_dir / "model.safetensors")
     assert weights.keys() == load_file(again / "model.safetensors").keys()
     assert all(torch.equal(v, load_file(again / "model.safetensors")[k]) for k, v in weights.items())
@@ -42,8 +48,15 @@ def test_tiny_judge_round_trip_is_deterministic(judge_dir, tmp_path):
     judge = Judge.from_pretrained(judge_dir)
     params = sum(p.numel() for p in judge.model.parameters())
     assert 100_000 < params < 1_000_000, params
-    assert type(judge.model).__name__ == "Qwen2_5_VLForConditionalGeneration"
+    expected = {"qwen2_5_vl": "Qwen2_5_VLForConditionalGeneration", "qwen3_vl": "Qwen3VLForConditionalGeneration"}
+    assert type(judge.model).__name__ == expected[backbone]
     assert not list(judge_dir.glob("*.bin")), "weights must be saved as safetensors only"
+
+
+def test_unknown_backbone_names_the_known_ones(tmp_path):
+    with pytest.raises(ValueError, match=r"^unknown backbone 'llava': choose one of qwen2_5_vl, qwen3_vl$"):
+        build_tiny_judge(tmp_path / "j", backbone="llava")
+    assert not (tmp_path / "j").exists()
 
 
 def test_tokenizer_carries_qwen_tokens_and_reasoning_tags(judge):
@@ -172,16 +185,17 @@ def test_sampling_is_seeded(judge_dir, media):
     assert sampler.generate(request) == first
 
 
-def test_format_teaching_makes_answers_readable_but_teaches_no_quality(tmp_path, media):
+def test_format_teaching_makes_answers_readable_but_teaches_no_quality(backbone, tmp_path, media):
     """A few supervised steps on random answers: the loss falls and greedy answers parse."""
     from transformers import AutoModelForImageTextToText, AutoProcessor
 
     from vqi_judge.instruct import teach_format
+    from vqi_judge.tiny import tiny_backbone
 
-    folder = build_tiny_judge(tmp_path / "j", seed=0)
+    folder = build_tiny_judge(tmp_path / "j", seed=0, backbone=backbone)
     model = AutoModelForImageTextToText.from_pretrained(folder)
     processor = AutoProcessor.from_pretrained(folder)
-    losses = teach_format(model, processor, steps=120, seed=0, tasks=("video_score",))
+    losses = teach_format(model, processor, steps=120, seed=0, tasks=("video_score",), size=tiny_backbone(backbone).frame_side)
     assert sum(losses[-5:]) / 5 < 0.15 * sum(losses[:5]) / 5, [round(x, 2) for x in losses]
     judge = Judge(model, processor, JudgeConfig(max_new_tokens=64))
     results = [judge.score(m) for m in media[:4]]

@@ -1,6 +1,9 @@
-"""Token concat: clips → processor inputs with VideoMetadata, for one, two or many clips and images."""
+"""Token concat: clips → processor inputs with VideoMetadata, for one, two or many clips and images,
+on Qwen2.5-VL's processor and (where the backbones differ) Qwen3-VL's."""
 
+import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,20 +15,28 @@ from transformers import (
     Qwen2_5_VLForConditionalGeneration,
     Qwen2_5_VLModel,
     Qwen2_5_VLProcessor,
+    Qwen3VLConfig,
+    Qwen3VLForConditionalGeneration,
+    Qwen3VLProcessor,
 )
 from transformers.models.qwen2_vl import Qwen2VLImageProcessor
 from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoProcessor
+from transformers.models.qwen3_vl.video_processing_qwen3_vl import Qwen3VLVideoProcessor
 
 from transformers.video_utils import VideoMetadata
 
 from vqi_video import (
     Clip,
     ClipBatch,
+    PixelBudget,
+    backbone_of,
+    backbone_of_model,
     build_inputs,
     clip_labels,
     encode_clips,
     process_clips,
     select,
+    shuffle_frames,
     tokenize,
     user_message,
 )
@@ -43,20 +54,37 @@ CHAT_TEMPLATE = (
 )
 
 
-@pytest.fixture(scope="module")
-def processor() -> Qwen2_5_VLProcessor:
-    """A real Qwen2.5-VL processor over a word-level tokenizer built here (no hub)."""
+def make_processor(backbone: str):
+    """A real processor of the backbone over a word-level tokenizer built here (no hub)."""
     words = ["[UNK]", "user", "assistant", "Video", "A:", "B:", "C:", "rate", "which", "is", "better?"]
+    words += [f"<{t / 10:.1f}" for t in range(40)] + ["seconds>"]  # Qwen3-VL's timestamps
     tok = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     tok.add_special_tokens(SPECIALS)
     hf = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<|endoftext|>", eos_token="<|im_end|>")
-    return Qwen2_5_VLProcessor(
-        image_processor=Qwen2VLImageProcessor(),
-        video_processor=Qwen2VLVideoProcessor(),
-        tokenizer=hf,
-        chat_template=CHAT_TEMPLATE,
-    )
+    if backbone == "qwen2_5_vl":
+        return Qwen2_5_VLProcessor(image_processor=Qwen2VLImageProcessor(), video_processor=Qwen2VLVideoProcessor(),
+                                   tokenizer=hf, chat_template=CHAT_TEMPLATE)
+    patches = {"patch_size": 16, "image_mean": [0.5] * 3, "image_std": [0.5] * 3}
+    return Qwen3VLProcessor(image_processor=Qwen2VLImageProcessor(**patches), video_processor=Qwen3VLVideoProcessor(**patches),
+                            tokenizer=hf, chat_template=CHAT_TEMPLATE)
+
+
+@pytest.fixture(scope="module")
+def processor() -> Qwen2_5_VLProcessor:
+    """Qwen2.5-VL's processor (sizes below are in its 28-pixel tokens)."""
+    return make_processor("qwen2_5_vl")
+
+
+@pytest.fixture(scope="module", params=["qwen2_5_vl", "qwen3_vl"])
+def any_processor(request):
+    """Each backbone's processor, for what must hold on both."""
+    return make_processor(request.param)
+
+
+def unit(processor) -> int:
+    """Side of one merged token in pixels: 28 (Qwen2.5-VL), 32 (Qwen3-VL)."""
+    return processor.video_processor.patch_size * processor.video_processor.merge_size
 
 
 def make_clip(frames: int, height: int = 56, width: int = 84, *, step: int = 12, fps: float = 24.0,
@@ -121,9 +149,11 @@ def test_two_clips_of_different_sizes_in_a_batch(processor):
     assert batch["attention_mask"][1, 0] == 0 and batch["attention_mask"][0].all()
 
 
-def test_matches_the_processor_called_directly(processor):
-    """Our two-step path gives exactly what transformers' processor gives in one call."""
-    a, b, c = make_clip(4), make_clip(2, 28, 56, seed=1), make_clip(6, 84, 28, seed=2, step=5)
+def test_matches_the_processor_called_directly(any_processor):
+    """Our two-step path gives exactly what transformers' processor gives in one call (on Qwen3-VL,
+    the timestamps it writes into the text too)."""
+    processor, u = any_processor, unit(any_processor)
+    a, b, c = make_clip(4, 2 * u, 3 * u), make_clip(2, u, 2 * u, seed=1), make_clip(6, 3 * u, u, seed=2, step=5)
     conversations = [[user_message("which is better?", [a, b])], [user_message("rate", [c])]]
     ours = build_inputs(processor, conversations, [[a, b], [c]])
     texts = [processor.apply_chat_template(conv, add_generation_prompt=True, tokenize=False) for conv in conversations]
@@ -138,7 +168,46 @@ def test_matches_the_processor_called_directly(processor):
     )
     for key in ("input_ids", "attention_mask", "mm_token_type_ids", "pixel_values_videos", "video_grid_thw"):
         assert torch.equal(ours[key], theirs[key]), key
-    torch.testing.assert_close(ours["second_per_grid_ts"], torch.as_tensor(theirs["second_per_grid_ts"]).float())
+    assert ("second_per_grid_ts" in ours) is isinstance(processor, Qwen2_5_VLProcessor)
+    if "second_per_grid_ts" in ours:
+        torch.testing.assert_close(ours["second_per_grid_ts"], torch.as_tensor(theirs["second_per_grid_ts"]).float())
+
+
+def test_qwen3_budget_sizes_frames_as_its_video_processor_does():
+    """Qwen3-VL-8B's published video settings: the frame sizes of our decode budget give the patch
+    counts of transformers' own resize (per-frame cap on), short and long clips, any aspect."""
+    video = Qwen3VLVideoProcessor(size={"shortest_edge": 4096, "longest_edge": 25165824}, patch_size=16)
+    budget = backbone_of(make_processor("qwen3_vl")).budget(video)
+    assert budget == PixelBudget(min_pixels=4096, max_pixels=768 * 32 * 32, total_pixels=12582912, factor=32)
+    for frames in (4, 16, 64, 256):
+        for height, width in ((1080, 1920), (480, 640), (720, 406)):
+            h, w = budget.frame_size(height, width, frames)
+            ours = frames // 2 * (h // 16) * (w // 16)
+            assert ours == video.get_num_of_video_patches(frames, height, width, {"cap_pixels_per_frame": True})
+    assert budget.frame_size(1080, 1920, 16) == (640, 1152)  # 768 tokens a frame: 20 x 36
+    override = backbone_of(make_processor("qwen3_vl")).budget(video, min_pixels=1024, max_pixels=128 * 32 * 32)
+    assert (override.min_pixels, override.max_pixels) == (1024, 131072)
+
+
+def test_an_unknown_processor_or_model_names_the_backbones():
+    known = r"the judge runs on qwen2_5_vl \(Qwen2_5_VLProcessor\), qwen3_vl \(Qwen3VLProcessor\)$"
+    with pytest.raises(ValueError, match=r"^no backbone for a LlavaProcessor: " + known):
+        backbone_of(type("LlavaProcessor", (), {})())
+    with pytest.raises(ValueError, match=r"^no backbone for model_type 'llava': " + known):
+        backbone_of_model(SimpleNamespace(config=SimpleNamespace(model_type="llava")))
+
+
+def test_qwen3_writes_slot_times_so_a_frame_shuffle_shows_no_order():
+    """Qwen3-VL reads time from the text: each temporal group's mean time, the same for a clip and
+    for its frame-shuffled copy (whose frames keep their true timestamps)."""
+    processor = make_processor("qwen3_vl")
+    clip = make_clip(6, 32, 32, step=6)  # 24 fps, every 6th frame: 0, 0.25, … 1.25 s
+    shuffled, _ = shuffle_frames(clip, rng=0)
+    ids = [build_inputs(processor, [[user_message("rate", [c])]], [[c]])["input_ids"] for c in (clip, shuffled)]
+    assert torch.equal(ids[0], ids[1])
+    text = processor.tokenizer.decode(ids[0][0])
+    assert re.findall(r"<(\d\.\d) seconds>", text) == ["0.1", "0.6", "1.1"]
+    assert "[UNK]" not in text
 
 
 def test_select_reuses_processed_clips(processor):
@@ -150,10 +219,11 @@ def test_select_reuses_processed_clips(processor):
     assert torch.equal(picked.pixel_values_videos, direct.pixel_values_videos)
     assert torch.equal(picked.video_grid_thw, direct.video_grid_thw)
     assert torch.equal(picked.second_per_grid_ts, direct.second_per_grid_ts)
-    text = tokenize(processor, [[user_message("rate", clips[:2])]], [[6, 6]], [[]])
+    pads = "<|video_pad|>" * 6
+    text = tokenize(processor, [[user_message("rate", clips[:2])]], [[pads, pads]], [[]])
     assert int((text["mm_token_type_ids"] == 2).sum()) == 12
     with pytest.raises(ValueError, match="placeholders in the rendered text"):
-        tokenize(processor, [[user_message("rate", clips[:2])]], [[6]], [[]])
+        tokenize(processor, [[user_message("rate", clips[:2])]], [[pads]], [[]])
 
 
 def test_image_clip_uses_the_image_processor(processor):
@@ -172,23 +242,29 @@ def test_mismatched_placeholders_and_sizes_are_rejected(processor):
         build_inputs(processor, [[user_message("rate", [odd])]], [[odd]])
 
 
-def tiny_config(processor) -> Qwen2_5_VLConfig:
-    return Qwen2_5_VLConfig(
-        text_config={"vocab_size": 32, "hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
-                     "num_key_value_heads": 1, "intermediate_size": 32,
-                     "rope_parameters": {"rope_type": "default", "mrope_section": [1, 1, 2], "rope_theta": 1e4}},
-        vision_config={"depth": 1, "hidden_size": 16, "num_heads": 2, "intermediate_size": 32, "out_hidden_size": 16},
-        video_token_id=video_token_id(processor),
-        image_token_id=processor.tokenizer.convert_tokens_to_ids("<|image_pad|>"),
-        vision_start_token_id=processor.tokenizer.convert_tokens_to_ids("<|vision_start|>"),
-    )
+def tiny_config(processor) -> Qwen2_5_VLConfig | Qwen3VLConfig:
+    tok = processor.tokenizer
+    text = {"vocab_size": len(tok), "hidden_size": 16, "num_hidden_layers": 2, "num_attention_heads": 2,
+            "num_key_value_heads": 1, "intermediate_size": 32,
+            "rope_parameters": {"rope_type": "default", "mrope_section": [1, 1, 2], "rope_theta": 1e4}}
+    vision = {"depth": 1, "hidden_size": 16, "num_heads": 2, "intermediate_size": 32, "out_hidden_size": 16}
+    ids = {"video_token_id": video_token_id(processor), "image_token_id": tok.convert_tokens_to_ids("<|image_pad|>"),
+           "vision_start_token_id": tok.convert_tokens_to_ids("<|vision_start|>")}
+    if isinstance(processor, Qwen2_5_VLProcessor):
+        return Qwen2_5_VLConfig(text_config=text, vision_config=vision, **ids)
+    return Qwen3VLConfig(text_config=text | {"head_dim": 8}, **ids, vision_config=vision | {
+        "patch_size": 16, "num_position_embeddings": 16, "deepstack_visual_indexes": [0]})
 
 
-def test_clip_batch_features_give_the_same_logits_as_pixels(processor):
-    """Encoding each distinct clip once and handing the features over equals the model encoding pixels."""
+def test_clip_batch_features_give_the_same_logits_as_pixels(any_processor):
+    """Encoding each distinct clip once and handing the features over (with Qwen3-VL's DeepStack
+    levels) equals the model encoding pixels."""
+    processor, u = any_processor, unit(any_processor)
+    config = tiny_config(processor)
     torch.manual_seed(0)
-    model = Qwen2_5_VLForConditionalGeneration(tiny_config(processor)).eval()
-    a, b, image = make_clip(4), make_clip(2, 28, 56, seed=1), make_clip(1, 56, 56, image=True, seed=2)
+    model_class = Qwen2_5_VLForConditionalGeneration if isinstance(config, Qwen2_5_VLConfig) else Qwen3VLForConditionalGeneration
+    model = model_class(config).eval()
+    a, b, image = make_clip(4, 2 * u, 3 * u), make_clip(2, u, 2 * u, seed=1), make_clip(1, 2 * u, 2 * u, image=True, seed=2)
     rows = [[a, b], [b, a], [image], [a]]
     conversations = [[user_message("which is better?", row)] for row in rows]
     batch = ClipBatch.from_clips(processor, rows)

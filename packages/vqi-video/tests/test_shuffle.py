@@ -1,4 +1,4 @@
-"""Temporal shuffling: permutations, frame shuffle, and group shuffle on a real Qwen2.5-VL vision tower."""
+"""Temporal shuffling: permutations, frame shuffle, and group shuffle on real Qwen2.5-VL and Qwen3-VL vision towers."""
 
 from pathlib import Path
 
@@ -7,29 +7,34 @@ import pytest
 import torch
 from transformers.models.qwen2_5_vl.configuration_qwen2_5_vl import Qwen2_5_VLVisionConfig
 from transformers.models.qwen2_5_vl.modeling_qwen2_5_vl import Qwen2_5_VisionTransformerPretrainedModel
+from transformers.models.qwen3_vl.configuration_qwen3_vl import Qwen3VLVisionConfig
+from transformers.models.qwen3_vl.modeling_qwen3_vl import Qwen3VLVisionModel
 
 from vqi_video import Clip, group_permutation, permute_groups, shuffle_frames, shuffle_groups
 
-PATCH_DIM = 3 * 2 * 14 * 14  # channels * temporal_patch * patch * patch, one row of pixel_values_videos
+SMALL = {"hidden_size": 32, "num_heads": 2, "intermediate_size": 64, "out_hidden_size": 48, "spatial_merge_size": 2,
+         "temporal_patch_size": 2}
+TOWERS = {
+    # Windowed blocks plus one full-attention block; 2x2 merged patches per window: several windows per frame below.
+    "qwen2_5_vl": lambda: Qwen2_5_VisionTransformerPretrainedModel(
+        Qwen2_5_VLVisionConfig(depth=2, patch_size=14, window_size=56, fullatt_block_indexes=[1], **SMALL)),
+    # Learned positions resampled to each grid, and a DeepStack level from each block.
+    "qwen3_vl": lambda: Qwen3VLVisionModel(
+        Qwen3VLVisionConfig(depth=2, patch_size=16, num_position_embeddings=64, deepstack_visual_indexes=[0, 1], **SMALL)),
+}
 
 
-@pytest.fixture(scope="module")
-def tower() -> Qwen2_5_VisionTransformerPretrainedModel:
-    """A real Qwen2.5-VL vision tower at toy size: windowed blocks plus one full-attention block."""
-    config = Qwen2_5_VLVisionConfig(
-        depth=2,
-        hidden_size=32,
-        num_heads=2,
-        intermediate_size=64,
-        out_hidden_size=48,
-        patch_size=14,
-        spatial_merge_size=2,
-        temporal_patch_size=2,
-        window_size=56,  # 2x2 merged patches per window: several windows per frame below
-        fullatt_block_indexes=[1],
-    )
+@pytest.fixture(scope="module", params=sorted(TOWERS))
+def tower(request):
+    """A real vision tower of each backbone at toy size."""
     torch.manual_seed(0)
-    return Qwen2_5_VisionTransformerPretrainedModel(config).eval()
+    return TOWERS[request.param]().eval()
+
+
+def encode(tower, rows: torch.Tensor, grid_thw: torch.Tensor) -> torch.Tensor:
+    """``(tokens, levels, hidden)``: the merged output and every DeepStack level (Qwen3-VL) of each token."""
+    out = tower(rows, grid_thw=grid_thw)
+    return torch.stack([out.pooler_output, *getattr(out, "deepstack_features", [])], dim=1)
 
 
 def test_permutation_is_seeded_and_never_identity():
@@ -96,11 +101,12 @@ def test_encoding_shuffled_rows_equals_shuffling_encoded_groups(tower, grid):
     """The paper's token shuffle costs no second vision pass: tower(shuffle(x)) == shuffle(tower(x))."""
     grid_thw = torch.tensor(grid)
     torch.manual_seed(1)
-    rows = torch.randn(int(grid_thw.prod(-1).sum()), PATCH_DIM)
+    patch_dim = 3 * 2 * tower.config.patch_size**2  # channels * temporal_patch * patch * patch
+    rows = torch.randn(int(grid_thw.prod(-1).sum()), patch_dim)
     shuffled_rows, perms = shuffle_groups(rows, grid_thw, rng=7)
     with torch.no_grad():
-        encoded = tower(rows, grid_thw=grid_thw).pooler_output
-        encoded_shuffled = tower(shuffled_rows, grid_thw=grid_thw).pooler_output
+        encoded = encode(tower, rows, grid_thw)
+        encoded_shuffled = encode(tower, shuffled_rows, grid_thw)
     merge = tower.spatial_merge_size
     assert encoded.shape[0] == int(grid_thw.prod(-1).sum()) // merge**2
     expected = permute_groups(encoded, grid_thw, perms, merge_size=merge)

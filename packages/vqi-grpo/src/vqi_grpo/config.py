@@ -7,7 +7,7 @@ from typing import Any
 
 from transformers import TrainingArguments
 
-from vqi_video import PixelBudget
+from vqi_video import PixelBudget, backbone_of
 
 from .lora import LoraSettings
 from .loss import IMPORTANCE_SAMPLING_LEVELS, LOSS_TYPES, SCALE_REWARDS
@@ -77,10 +77,10 @@ class VideoGRPOConfig(TrainingArguments):
         rows = self.per_device_train_batch_size * self.gradient_accumulation_steps * self.world_size
         return rows // self.num_generations
 
-    def pixel_budget(self, size: dict[str, int]) -> PixelBudget:
-        """The frame budget of the rollouts: ``min_pixels`` / ``max_pixels``, else the video
-        processor's ``size`` (``shortest_edge`` / ``longest_edge``, pixels per frame)."""
-        return PixelBudget(min_pixels=self.min_pixels or size["shortest_edge"], max_pixels=self.max_pixels or size["longest_edge"])
+    def pixel_budget(self, processor: Any) -> PixelBudget:
+        """The frame budget of the rollouts: ``min_pixels`` / ``max_pixels``, else what the
+        processor's video processor allows (:meth:`vqi_video.Backbone.budget`)."""
+        return backbone_of(processor).budget(processor.video_processor, self.min_pixels, self.max_pixels)
 
     def check_prompts(self, count: int, where: str = "the training set") -> None:
         """Refuse a training set with fewer prompts than one step draws: it would train 0 steps.

@@ -27,14 +27,17 @@ class LoraSettings:
         alpha: its scale numerator: the update is ``alpha / r * B @ A``.
         target_modules: names of the linear layers that get an adapter (a module matches when its
             name ends with one). The default covers the language model's attention and MLP
-            projections, which the vision tower's MLPs share; add ``qkv`` and ``proj`` for the
-            vision tower's attention.
+            projections, which Qwen2.5-VL's vision MLPs share, and Qwen3-VL's vision MLPs
+            (``linear_fc1``, ``linear_fc2``, also its patch merger's); add ``qkv`` and ``proj``
+            for the vision tower's attention.
     """
 
     r: int = 16
     alpha: float = 32.0
     target_modules: list[str] = field(
-        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+        default_factory=lambda: [
+            "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj", "linear_fc1", "linear_fc2"
+        ]
     )
 
     def __post_init__(self) -> None:

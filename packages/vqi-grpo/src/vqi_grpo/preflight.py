@@ -95,7 +95,7 @@ def measure_rows(processor: Any, sampling: FrameSampling, budget: PixelBudget, r
     """Prompt shapes of trainer rows (``query``, ``media``, ``task``, ``id``), decoded as the rollouts decode them.
 
     Args:
-        processor: a Qwen2.5-VL-class processor (its tokenizer counts the text tokens).
+        processor: a Qwen2.5-VL or Qwen3-VL processor (its tokenizer counts the text tokens).
         sampling: ``fps`` and ``max_frames`` of the run.
         budget: the run's pixel budget (:meth:`VideoGRPOConfig.pixel_budget`).
         rows: the rows to measure.
@@ -109,8 +109,9 @@ def measure_rows(processor: Any, sampling: FrameSampling, budget: PixelBudget, r
 def budget_clip(sampling: FrameSampling, budget: PixelBudget, *, image: bool) -> Clip:
     """Black frames at the most frames and pixels the budget allows (one frame for an image).
 
-    The frames are ``28 a x 28 b`` pixels with ``a b = max_pixels // 28**2`` (``a`` the largest
-    divisor up to the square root): every token the budget allows, an upper bound on any clip.
+    The frames are ``f a x f b`` pixels, ``f`` the budget's factor (28 on Qwen2.5-VL, 32 on
+    Qwen3-VL), with ``a b = max_pixels // f**2`` (``a`` the largest divisor up to the square
+    root): every token the budget allows, an upper bound on any clip.
     """
     tokens = budget.max_pixels // budget.factor**2
     rows = max(d for d in range(1, math.isqrt(tokens) + 1) if tokens % d == 0)
@@ -293,7 +294,7 @@ def grpo_preflight(
     """Size one GRPO step of ``args`` on the model ``model_config`` describes.
 
     Args:
-        model_config: a Qwen2.5-VL-class config (``text_config``, ``vision_config``).
+        model_config: a Qwen2.5-VL or Qwen3-VL config (``text_config``, ``vision_config``).
         args: the run's settings (batch, generations, temporal reward, beta, dtype, checkpointing).
         prompts: measured prompts (:func:`measure_rows`, :func:`measure_budget`); the longest sizes the step.
         devices: processes the run will use.

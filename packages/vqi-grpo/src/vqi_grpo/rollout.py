@@ -3,7 +3,8 @@
 The distinct clips of a batch are processed and encoded once (:class:`vqi_video.ClipBatch`); every
 completion of every prompt is sampled from those features. For the temporal modeling reward the
 shuffled rollouts reuse them too (mode ``tokens``: each clip's encoded temporal groups are
-permuted, the paper's token shuffle, no second decode or vision pass) or shuffle the decoded frames
+permuted, the paper's token shuffle, no second decode or vision pass; on Qwen3-VL with their
+DeepStack levels) or shuffle the decoded frames
 and encode again (mode ``frames``, the authors' code). Each prompt's sampling is seeded by its
 position in the global batch and the step, so a rollout does not depend on how the batch was split
 across processes, and a resumed run samples what the uninterrupted run would have.
@@ -220,6 +221,6 @@ class Sampler:
                 kind, position = batch.slots[id(clip)]
                 if kind == "video":
                     perm = group_permutation(int(grid[position, 0]), rng)
-                    rows = features["video"][position]  # (t * h * w / merge**2, hidden)
+                    rows = features["video"][position]  # (t * h * w / merge**2, ...): DeepStack levels move along
                     permuted[position] = permute_groups(rows, grid[position : position + 1], [perm], merge)
         return features | {"video": tuple(permuted)}

@@ -44,7 +44,7 @@ from .scoring import RewardFn, columns_of, combine, reward_name, score
 
 logger = logging.getLogger(__name__)
 
-# The keys of a prepared batch that go to the model's forward.
+# The keys of a prepared batch that go to the model's forward (second_per_grid_ts: Qwen2.5-VL only).
 MODEL_KEYS = ("pixel_values_videos", "video_grid_thw", "second_per_grid_ts", "pixel_values", "image_grid_thw")
 
 Correctness = Callable[..., list[float]]
@@ -59,7 +59,7 @@ class VideoGRPOTrainer(Trainer):
     adapter in ``adapter/`` (:mod:`vqi_grpo.lora`).
 
     Args:
-        model: a Qwen2.5-VL-class ``PreTrainedModel`` (the policy).
+        model: a Qwen2.5-VL or Qwen3-VL ``PreTrainedModel`` (the policy).
         processor: its processor.
         reward_funcs: trl-style rewards ``fn(completions, **columns) -> list[float | None]``.
         args: :class:`VideoGRPOConfig`.
@@ -107,7 +107,7 @@ class VideoGRPOTrainer(Trainer):
         self.ref_model = self._reference(model) if args.beta and args.lora is None else None
         tok = processor.tokenizer
         self.sampler = Sampler(processor, args, vision_token_ids(tok), _eos_ids(model, tok), tok.pad_token_id)
-        self.budget = args.pixel_budget(processor.video_processor.size)
+        self.budget = args.pixel_budget(processor)
         self._buffer: list[dict[str, Any]] = []
         self._tokens = torch.zeros(())
         self._metrics: dict[str, list[float]] = defaultdict(list)

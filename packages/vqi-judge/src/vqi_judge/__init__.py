@@ -1,4 +1,4 @@
-"""A reasoning video-quality judge: score, compare and ask about videos with a Qwen2.5-VL-class model."""
+"""A reasoning video-quality judge: score, compare and ask about videos with a Qwen2.5-VL or Qwen3-VL model."""
 
 import importlib.metadata
 

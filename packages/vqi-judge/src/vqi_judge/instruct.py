@@ -133,7 +133,7 @@ def teach_format(
     """Supervised steps on format and content targets (see the module docstring).
 
     Args:
-        model: a Qwen2.5-VL-class model, trained in place.
+        model: a Qwen2.5-VL or Qwen3-VL model, trained in place.
         processor: its processor.
         steps: optimiser steps.
         seed: seeds the examples.

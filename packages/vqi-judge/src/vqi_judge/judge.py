@@ -1,4 +1,4 @@
-"""The judge: a Qwen2.5-VL-class model that scores, compares and answers about videos with reasoning.
+"""The judge: a Qwen2.5-VL or Qwen3-VL model that scores, compares and answers about videos with reasoning.
 
 Requests run in batches (left padding, one ``generate`` call per batch). With ``reuse_features``
 (the default) every distinct clip of a call is processed and run through the vision tower once,
@@ -17,7 +17,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import AutoModelForImageTextToText, AutoProcessor
 
-from vqi_video import Clip, ClipBatch, PixelBudget, build_inputs, encode_clips, read_video, user_message, vision_token_ids
+from vqi_video import Clip, ClipBatch, backbone_of, build_inputs, encode_clips, read_video, user_message, vision_token_ids
 
 from .checkpoint import CheckpointError, check_checkpoint
 from .config import JudgeConfig
@@ -47,7 +47,7 @@ class Judge:
     """Score, compare and question videos with a reasoning VLM.
 
     Args:
-        model: an ``AutoModelForImageTextToText`` model of the Qwen2.5-VL family.
+        model: an ``AutoModelForImageTextToText`` model of the Qwen2.5-VL or Qwen3-VL family.
         processor: its processor.
         config: how it samples videos and decodes answers (:class:`JudgeConfig`; its ``model``,
             ``device``, ``dtype`` and ``trust_remote_code`` are for :meth:`from_config`).
@@ -57,10 +57,7 @@ class Judge:
         self.config = config = config or JudgeConfig()
         self.model = model.eval()
         self.processor = processor
-        size = processor.video_processor.size
-        self.budget = PixelBudget(
-            min_pixels=config.min_pixels or size["shortest_edge"], max_pixels=config.max_pixels or size["longest_edge"]
-        )
+        self.budget = backbone_of(processor).budget(processor.video_processor, config.min_pixels, config.max_pixels)
         self.generation = {"max_new_tokens": config.max_new_tokens, "do_sample": config.do_sample}
         if config.do_sample:
             self.generation["temperature"] = config.temperature

@@ -1,22 +1,38 @@
-"""A tiny but real Qwen2.5-VL judge, built locally from configs (no hub, no download).
+"""A tiny but real Qwen2.5-VL or Qwen3-VL judge, built locally from configs (no hub, no download).
 
 It is the embedded default of every app and the fixture of every test that needs a model: the
-same classes, processor and code paths as Qwen2.5-VL-7B, at a few hundred thousand parameters.
-The tokenizer is a byte-level BPE trained here with ``tokenizers`` on the judge's own prompts and
-answers, so any text encodes; it carries every Qwen2.5-VL special token and a chat template that
-renders conversations the way Qwen2.5-VL's does.
+same classes, processor and code paths as Qwen2.5-VL-7B or Qwen3-VL-8B, at a few hundred thousand
+parameters. The tokenizer is a byte-level BPE trained here with ``tokenizers`` on the judge's own
+prompts and answers, so any text encodes; it carries every special token the two generations
+share (Qwen3-VL adds none that a judge uses) and a chat template that renders conversations the
+way the backbone's does: Qwen2.5-VL adds a default system turn, Qwen3-VL none. Qwen3-VL's
+processor writes each temporal group's timestamp into the text itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import GenerationConfig, PreTrainedTokenizerFast, Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
-from transformers import Qwen2_5_VLProcessor
+from transformers import (
+    GenerationConfig,
+    PreTrainedConfig,
+    PreTrainedTokenizerFast,
+    ProcessorMixin,
+    Qwen2_5_VLConfig,
+    Qwen2_5_VLForConditionalGeneration,
+    Qwen2_5_VLProcessor,
+    Qwen3VLConfig,
+    Qwen3VLForConditionalGeneration,
+    Qwen3VLProcessor,
+)
 from transformers.models.qwen2_vl import Qwen2VLImageProcessor
 from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoProcessor
+from transformers.models.qwen3_vl.video_processing_qwen3_vl import Qwen3VLVideoProcessor
 
 from .instruct import teach_format
 from .tasks import DIMENSIONS, TASKS
@@ -30,28 +46,29 @@ SPECIAL_TOKENS = [
 # Added (not special) tokens: they must survive decoding with skip_special_tokens=True.
 REASONING_TOKENS = ["<think>", "</think>", "<answer>", "</answer>"]
 
-CHAT_TEMPLATE = (
-    "{% for message in messages %}"
+# Qwen2.5-VL's template opens with a default system turn when the chat has none; Qwen3-VL's does not.
+DEFAULT_SYSTEM = (
     "{% if loop.first and message['role'] != 'system' %}"
     "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
     "{% endif %}"
-    "<|im_start|>{{ message['role'] }}\n"
-    "{% if message['content'] is string %}{{ message['content'] }}"
-    "{% else %}{% for part in message['content'] %}"
-    "{% if part['type'] == 'image' %}<|vision_start|><|image_pad|><|vision_end|>"
-    "{% elif part['type'] == 'video' %}<|vision_start|><|video_pad|><|vision_end|>"
-    "{% else %}{{ part['text'] }}{% endif %}"
-    "{% endfor %}{% endif %}"
-    "<|im_end|>\n"
-    "{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
 
-# The tiny judge sees every frame at 112x112 pixels: 8x8 patches of 14 px, merged 2x2 into 16 tokens
-# per temporal group. Fewer (56 px, 4 tokens) hide exposure and blur from a tower this small
-# (measured: shared LEARNING notes), so smaller clips are scaled up to this size.
-TINY_MIN_PIXELS = 112 * 112
-TINY_MAX_PIXELS = 112 * 112
+
+def _chat_template(system: str) -> str:
+    return (
+        "{% for message in messages %}"
+        f"{system}"
+        "<|im_start|>{{ message['role'] }}\n"
+        "{% if message['content'] is string %}{{ message['content'] }}"
+        "{% else %}{% for part in message['content'] %}"
+        "{% if part['type'] == 'image' %}<|vision_start|><|image_pad|><|vision_end|>"
+        "{% elif part['type'] == 'video' %}<|vision_start|><|video_pad|><|vision_end|>"
+        "{% else %}{{ part['text'] }}{% endif %}"
+        "{% endfor %}{% endif %}"
+        "<|im_end|>\n"
+        "{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+    )
 
 
 def _corpus() -> list[str]:
@@ -65,8 +82,10 @@ def _corpus() -> list[str]:
     return lines * 4
 
 
-def build_tokenizer(vocab_size: int = 512) -> PreTrainedTokenizerFast:
-    """Train the tiny judge's byte-level BPE tokenizer with the Qwen2.5-VL special tokens."""
+def build_tokenizer(vocab_size: int = 512, backbone: str = "qwen2_5_vl") -> PreTrainedTokenizerFast:
+    """Train the tiny judge's byte-level BPE tokenizer with the Qwen special tokens and the
+    backbone's chat template."""
+    tiny = tiny_backbone(backbone)
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
@@ -82,66 +101,117 @@ def build_tokenizer(vocab_size: int = 512) -> PreTrainedTokenizerFast:
         tokenizer_object=tok,
         eos_token="<|im_end|>",
         pad_token="<|endoftext|>",
-        chat_template=CHAT_TEMPLATE,
+        chat_template=tiny.chat_template,
     )
 
 
-def build_processor(tokenizer: PreTrainedTokenizerFast) -> Qwen2_5_VLProcessor:
-    """The real Qwen2.5-VL processor with the tiny judge's pixel budget."""
-    size = {"shortest_edge": TINY_MIN_PIXELS, "longest_edge": TINY_MAX_PIXELS}
-    return Qwen2_5_VLProcessor(
-        image_processor=Qwen2VLImageProcessor(size=size),
-        video_processor=Qwen2VLVideoProcessor(size=size),
-        tokenizer=tokenizer,
-        chat_template=CHAT_TEMPLATE,
-    )
+def _qwen2_5_vl_processor(tokenizer: PreTrainedTokenizerFast, pixels: int, template: str) -> ProcessorMixin:
+    size = {"shortest_edge": pixels, "longest_edge": pixels}
+    return Qwen2_5_VLProcessor(image_processor=Qwen2VLImageProcessor(size=size), video_processor=Qwen2VLVideoProcessor(size=size),
+                               tokenizer=tokenizer, chat_template=template)
 
 
-def tiny_config(tokenizer: PreTrainedTokenizerFast) -> Qwen2_5_VLConfig:
-    """A Qwen2.5-VL config with every structural feature of the 7B (windowed and full-attention
-    vision blocks, 2x2 patch merging, M-RoPE) at toy width and depth."""
-    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
+def _qwen3_vl_processor(tokenizer: PreTrainedTokenizerFast, pixels: int, template: str) -> ProcessorMixin:
+    # Its video size bounds a whole clip, and a frame holds at most max_video_tokens merged tokens.
+    patches = {"patch_size": 16, "image_mean": [0.5] * 3, "image_std": [0.5] * 3}
+    image = Qwen2VLImageProcessor(size={"shortest_edge": pixels, "longest_edge": pixels}, **patches)
+    video = Qwen3VLVideoProcessor(size={"shortest_edge": pixels, "longest_edge": 768 * pixels}, max_video_tokens=16, **patches)
+    return Qwen3VLProcessor(image_processor=image, video_processor=video, tokenizer=tokenizer, chat_template=template)
+
+
+def _qwen2_5_vl_config(text: dict[str, Any], tokens: dict[str, int]) -> PreTrainedConfig:
+    """Qwen2.5-VL-7B's windowed and full-attention vision blocks and M-RoPE."""
     return Qwen2_5_VLConfig(
-        text_config={
-            "vocab_size": len(tokenizer),
-            "hidden_size": 64,
-            "intermediate_size": 128,
-            "num_hidden_layers": 2,
-            "num_attention_heads": 4,
-            "num_key_value_heads": 2,
-            "max_position_embeddings": 4096,
-            "rope_parameters": {"rope_type": "default", "mrope_section": [2, 3, 3], "rope_theta": 10000.0},
-            "tie_word_embeddings": True,
-            "bos_token_id": None,
-            "eos_token_id": ids["<|im_end|>"],
-            "pad_token_id": ids["<|endoftext|>"],
-        },
-        vision_config={
-            "depth": 2,
-            "hidden_size": 64,
-            "num_heads": 2,
-            "intermediate_size": 128,
-            "out_hidden_size": 64,
-            "patch_size": 14,
-            "spatial_merge_size": 2,
-            "temporal_patch_size": 2,
-            "window_size": 56,
-            "fullatt_block_indexes": [1],
-        },
-        image_token_id=ids["<|image_pad|>"],
-        video_token_id=ids["<|video_pad|>"],
-        vision_start_token_id=ids["<|vision_start|>"],
-        vision_end_token_id=ids["<|vision_end|>"],
+        text_config=text | {"tie_word_embeddings": True,
+                            "rope_parameters": {"rope_type": "default", "mrope_section": [2, 3, 3], "rope_theta": 10000.0}},
+        vision_config={"depth": 2, "hidden_size": 64, "num_heads": 2, "intermediate_size": 128, "out_hidden_size": 64,
+                       "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2, "window_size": 56,
+                       "fullatt_block_indexes": [1]},
         tie_word_embeddings=True,
+        **tokens,
     )
 
 
-def build_tiny_judge(path: str | Path, seed: int = 0, *, format_steps: int = 0) -> Path:
-    """Build, initialise and save a tiny Qwen2.5-VL judge.
+def _qwen3_vl_config(text: dict[str, Any], tokens: dict[str, int]) -> PreTrainedConfig:
+    """Qwen3-VL-8B's learned vision positions (an 8x8 grid), a DeepStack level and interleaved M-RoPE."""
+    return Qwen3VLConfig(
+        text_config=text | {"head_dim": 16, "rope_parameters": {
+            "rope_type": "default", "mrope_section": [2, 3, 3], "mrope_interleaved": True, "rope_theta": 10000.0}},
+        vision_config={"depth": 2, "hidden_size": 64, "num_heads": 2, "intermediate_size": 128, "out_hidden_size": 64,
+                       "patch_size": 16, "spatial_merge_size": 2, "temporal_patch_size": 2,
+                       "num_position_embeddings": 64, "deepstack_visual_indexes": [0]},
+        tie_word_embeddings=True,
+        **tokens,
+    )
+
+
+@dataclass(frozen=True)
+class TinyBackbone:
+    """How the tiny judge is built on one backbone.
+
+    Attributes:
+        frame_side: every frame is ``frame_side`` pixels square: 8x8 patches merged 2x2 into 16
+            tokens per temporal group (fewer, 4 tokens, hide exposure and blur from a tower this
+            small: shared LEARNING notes), so smaller clips are scaled up to it.
+        chat_template: Qwen2.5-VL's opens with a default system turn when the chat has none;
+            Qwen3-VL's does not (its processor writes the timestamps itself).
+        processor: ``(tokenizer, pixels per frame, chat template) -> processor``.
+        config: ``(text settings, vision token ids) -> model config``.
+        model: the model class.
+    """
+
+    frame_side: int
+    chat_template: str
+    processor: Callable[[PreTrainedTokenizerFast, int, str], ProcessorMixin]
+    config: Callable[[dict[str, Any], dict[str, int]], PreTrainedConfig]
+    model: type
+
+
+TINY = {
+    "qwen2_5_vl": TinyBackbone(112, _chat_template(DEFAULT_SYSTEM), _qwen2_5_vl_processor, _qwen2_5_vl_config,
+                               Qwen2_5_VLForConditionalGeneration),
+    "qwen3_vl": TinyBackbone(128, _chat_template(""), _qwen3_vl_processor, _qwen3_vl_config, Qwen3VLForConditionalGeneration),
+}
+BACKBONES = tuple(TINY)
+
+
+def tiny_backbone(backbone: str) -> TinyBackbone:
+    """How the tiny judge is built on ``backbone``.
+
+    Raises:
+        ValueError: an unknown backbone, naming the known ones.
+    """
+    if backbone not in TINY:
+        raise ValueError(f"unknown backbone {backbone!r}: choose one of {', '.join(BACKBONES)}")
+    return TINY[backbone]
+
+
+def build_processor(tokenizer: PreTrainedTokenizerFast, backbone: str = "qwen2_5_vl") -> ProcessorMixin:
+    """The backbone's real processor with the tiny judge's pixel budget (one frame size)."""
+    tiny = tiny_backbone(backbone)
+    return tiny.processor(tokenizer, tiny.frame_side**2, tiny.chat_template)
+
+
+def tiny_config(tokenizer: PreTrainedTokenizerFast, backbone: str = "qwen2_5_vl") -> PreTrainedConfig:
+    """A config with every structural feature of the published model at toy width and depth (2x2
+    patch merging in both; see ``_qwen2_5_vl_config`` and ``_qwen3_vl_config``)."""
+    tiny = tiny_backbone(backbone)
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
+    text = {"vocab_size": len(tokenizer), "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+            "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 4096,
+            "bos_token_id": None, "eos_token_id": ids["<|im_end|>"], "pad_token_id": ids["<|endoftext|>"]}
+    tokens = {"image_token_id": ids["<|image_pad|>"], "video_token_id": ids["<|video_pad|>"],
+              "vision_start_token_id": ids["<|vision_start|>"], "vision_end_token_id": ids["<|vision_end|>"]}
+    return tiny.config(text, tokens)
+
+
+def build_tiny_judge(path: str | Path, seed: int = 0, *, backbone: str = "qwen2_5_vl", format_steps: int = 0) -> Path:
+    """Build, initialise and save a tiny Qwen2.5-VL or Qwen3-VL judge.
 
     Args:
         path: folder to write (model in safetensors, processor, tokenizer, generation config).
         seed: initialisation seed; the same seed gives the same weights.
+        backbone: ``qwen2_5_vl`` or ``qwen3_vl``.
         format_steps: supervised steps that teach the answer format but not the answers
             (:func:`vqi_judge.instruct.teach_format`), standing in for the instruct tuning of a
             real base model; 0 keeps the random initialisation.
@@ -149,13 +219,17 @@ def build_tiny_judge(path: str | Path, seed: int = 0, *, format_steps: int = 0) 
     Returns:
         The folder, loadable with :meth:`vqi_judge.Judge.from_pretrained` or transformers'
         ``AutoModelForImageTextToText`` / ``AutoProcessor``.
+
+    Raises:
+        ValueError: an unknown backbone, naming the known ones.
     """
+    tiny = tiny_backbone(backbone)
     path = Path(path)
-    tokenizer = build_tokenizer()
-    processor = build_processor(tokenizer)
-    config = tiny_config(tokenizer)
+    tokenizer = build_tokenizer(backbone=backbone)
+    processor = build_processor(tokenizer, backbone)
+    config = tiny_config(tokenizer, backbone)
     torch.manual_seed(seed)
-    model = Qwen2_5_VLForConditionalGeneration(config)
+    model = tiny.model(config)
     model.generation_config = GenerationConfig(
         eos_token_id=config.text_config.eos_token_id,
         pad_token_id=config.text_config.pad_token_id,
@@ -163,7 +237,7 @@ def build_tiny_judge(path: str | Path, seed: int = 0, *, format_steps: int = 0) 
         max_new_tokens=64,
     )
     if format_steps:
-        teach_format(model, processor, steps=format_steps, seed=seed)
+        teach_format(model, processor, steps=format_steps, seed=seed, size=tiny.frame_side)
     model.save_pretrained(path, safe_serialization=True)
     processor.save_pretrained(path)
     return path

@@ -1,4 +1,4 @@
-"""vqi-video: decode, sample and resize video frames for Qwen2.5-VL-class judges.
+"""vqi-video: decode, sample and resize video frames for Qwen2.5-VL and Qwen3-VL judges.
 
 Frame-accurate decoding (decord where it is exact, PyAV everywhere), Qwen-style frame sampling and
 pixel budgets, robust to real-world files.
@@ -6,6 +6,7 @@ pixel budgets, robust to real-world files.
 
 import importlib.metadata
 
+from vqi_video.backbone import BACKBONES, Backbone, backbone_of, backbone_of_model
 from vqi_video.batching import ClipBatch, encode_clips
 from vqi_video.clip import IMAGE_BACKEND, Clip
 from vqi_video.errors import VideoDecodeError
@@ -14,6 +15,7 @@ from vqi_video.inputs import (
     VisualInputs,
     build_inputs,
     clip_labels,
+    placeholder_texts,
     process_clips,
     select,
     tokenize,
@@ -40,6 +42,11 @@ __all__ = [
     "read_video",
     "sample_indices",
     "smart_resize",
+    # Backbones: what differs between Qwen2.5-VL and Qwen3-VL
+    "BACKBONES",
+    "Backbone",
+    "backbone_of",
+    "backbone_of_model",
     # Temporal shuffling and token concat
     "ClipBatch",
     "encode_clips",
@@ -48,6 +55,7 @@ __all__ = [
     "clip_labels",
     "group_permutation",
     "permute_groups",
+    "placeholder_texts",
     "process_clips",
     "select",
     "shuffle_frames",

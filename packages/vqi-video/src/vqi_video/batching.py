@@ -4,7 +4,9 @@ A judge comparing one clip with seven others, or a GRPO step sampling 8 completi
 prompt, shows the same clip in many prompts. :class:`ClipBatch` processes the distinct clips once;
 :func:`encode_clips` runs the vision tower once over them; :meth:`ClipBatch.inputs` then builds the
 model inputs of any subset of prompts either with pixels (the model encodes them itself) or with
-the encoded features handed over through transformers' ``mm_encoder_outputs``.
+the encoded features handed over through transformers' ``mm_encoder_outputs``. What the
+features of a clip are (with or without Qwen3-VL's DeepStack levels) is the backbone's business
+(:mod:`vqi_video.backbone`): here they are rows, one per merged token.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-from transformers.modeling_outputs import BaseModelOutputWithPooling
 
+from .backbone import backbone_of, backbone_of_model
 from .clip import Clip
-from .inputs import Message, VisualInputs, process_clips, select, token_counts, tokenize
+from .inputs import Message, VisualInputs, placeholder_texts, process_clips, select, token_counts, tokenize
 
 Features = dict[str, tuple[torch.Tensor, ...]]
 
@@ -34,11 +36,13 @@ class ClipBatch:
         visual: processed pixels of the distinct clips (videos and images apart).
         slots: ``id(clip)`` → ``(kind, position among that kind's clips in visual)``.
         tokens: placeholder token count of each distinct clip, by kind and position.
+        texts: the expanded placeholder text of each distinct clip, by kind and position.
     """
 
     visual: VisualInputs
     slots: dict[int, tuple[str, int]]
     tokens: dict[str, list[int]]
+    texts: dict[str, list[str]]
 
     @classmethod
     def from_clips(cls, processor: Any, clips: Sequence[Sequence[Clip]]) -> ClipBatch:
@@ -53,7 +57,8 @@ class ClipBatch:
                 unique.append(clip)
         visual = process_clips(processor, unique)
         videos, images = token_counts(visual, processor.video_processor.merge_size)
-        return cls(visual, slots, {"video": videos, "image": images})
+        video_texts, image_texts = placeholder_texts(processor, unique, visual)
+        return cls(visual, slots, {"video": videos, "image": images}, {"video": video_texts, "image": image_texts})
 
     def order(self, clips: Sequence[Sequence[Clip]]) -> dict[str, list[int]]:
         """Positions of the clips of these prompts in :attr:`visual`, by kind, in placeholder order."""
@@ -86,26 +91,27 @@ class ClipBatch:
             padding_side: ``"left"`` for generation, ``"right"`` for training.
 
         Returns:
-            ``input_ids``, ``attention_mask``, ``mm_token_type_ids``, the grids and
-            ``second_per_grid_ts``, and either the pixel tensors or ``mm_encoder_outputs``.
+            ``input_ids``, ``attention_mask``, ``mm_token_type_ids``, the grids (and
+            ``second_per_grid_ts`` on Qwen2.5-VL), and either the pixel tensors or ``mm_encoder_outputs``.
         """
-        tokens: dict[str, list[list[int]]] = {"video": [], "image": []}
+        texts: dict[str, list[list[str]]] = {"video": [], "image": []}
         for row in clips:
-            per_kind: dict[str, list[int]] = {"video": [], "image": []}
+            per_kind: dict[str, list[str]] = {"video": [], "image": []}
             for clip in row:
                 kind, position = self.slots[id(clip)]
-                per_kind[kind].append(self.tokens[kind][position])
-            for kind in tokens:
-                tokens[kind].append(per_kind[kind])
-        text = tokenize(processor, conversations, tokens["video"], tokens["image"],
+                per_kind[kind].append(self.texts[kind][position])
+            for kind in texts:
+                texts[kind].append(per_kind[kind])
+        text = tokenize(processor, conversations, texts["video"], texts["image"],
                         add_generation_prompt=add_generation_prompt, padding_side=padding_side)
         order = self.order(clips)
         picked = select(self.visual, order["video"], order["image"]).as_kwargs()
         if features is None:
             return text | picked
         grids = {k: v for k, v in picked.items() if not k.startswith("pixel_values")}
+        backbone = backbone_of(processor)
         reused = {
-            kind: BaseModelOutputWithPooling(pooler_output=tuple(features[kind][i] for i in positions))
+            kind: backbone.encoder_output([features[kind][i] for i in positions])
             for kind, positions in order.items()
             if positions
         }
@@ -116,20 +122,22 @@ def encode_clips(model: Any, visual: VisualInputs) -> Features:
     """Run the model's vision tower once over processed clips.
 
     Args:
-        model: a Qwen2.5-VL-class model (``get_video_features`` / ``get_image_features``).
+        model: a Qwen2.5-VL or Qwen3-VL model (``get_video_features`` / ``get_image_features``).
         visual: processed clips (:attr:`ClipBatch.visual`).
 
     Returns:
-        Per kind present, one ``(tokens_i, hidden)`` tensor per clip, on the model's device.
+        Per kind present, one tensor per clip on the model's device, its rows the clip's merged
+        tokens: ``(tokens_i, hidden)``, or ``(tokens_i, 1 + deepstack levels, hidden)`` on Qwen3-VL.
     """
     device = model.device
+    backbone = backbone_of_model(model)
     features: Features = {}
     if visual.pixel_values_videos is not None:
-        features["video"] = model.get_video_features(
-            visual.pixel_values_videos.to(device), visual.video_grid_thw.to(device)
-        ).pooler_output
+        features["video"] = backbone.features(
+            model.get_video_features(visual.pixel_values_videos.to(device), visual.video_grid_thw.to(device))
+        )
     if visual.pixel_values is not None:
-        features["image"] = model.get_image_features(
-            visual.pixel_values.to(device), visual.image_grid_thw.to(device)
-        ).pooler_output
+        features["image"] = backbone.features(
+            model.get_image_features(visual.pixel_values.to(device), visual.image_grid_thw.to(device))
+        )
     return features

@@ -1,4 +1,4 @@
-"""Model inputs for a Qwen2.5-VL-class processor from decoded clips (the token concat).
+"""Model inputs for a Qwen2.5-VL or Qwen3-VL processor from decoded clips (the token concat).
 
 Two steps, so that a clip's pixels are processed (and, by a judge, encoded) once however many
 prompts show it:
@@ -7,7 +7,8 @@ prompts show it:
    processors, passing a ``VideoMetadata`` per clip (real fps and sampled indices: without it
    Qwen2.5-VL's temporal position ids collapse to 0 and the model cannot see time).
 2. :func:`tokenize` renders conversations with the chat template, expands each placeholder to
-   its clip's token count and builds ``mm_token_type_ids`` (0 text, 1 image, 2 video), which
+   its clip's text (:func:`placeholder_texts`: the tokens, and on Qwen3-VL the timestamps, see
+   :mod:`vqi_video.backbone`) and builds ``mm_token_type_ids`` (0 text, 1 image, 2 video), which
    transformers 5 needs on every forward that carries vision tokens.
 
 :func:`build_inputs` does both for a batch, like calling the processor itself. The processor
@@ -24,11 +25,12 @@ from typing import Any
 import torch
 from transformers.video_utils import VideoMetadata
 
+from .backbone import VIDEO_PAD, backbone_of
 from .clip import Clip
 from .spans import pick_clips, rows_per_clip
 
 Message = dict[str, Any]
-IMAGE_PAD, VIDEO_PAD = "<|image_pad|>", "<|video_pad|>"
+IMAGE_PAD = "<|image_pad|>"
 VISION_TOKENS = ("<|vision_start|>", "<|vision_end|>", "<|vision_pad|>", IMAGE_PAD, VIDEO_PAD)
 
 
@@ -89,7 +91,7 @@ class VisualInputs:
     Attributes:
         pixel_values_videos: ``(video_rows, C * temporal_patch * patch * patch)`` or None.
         video_grid_thw: ``(videos, 3)`` grids ``(t, h, w)`` or None.
-        second_per_grid_ts: ``(videos,)`` seconds per temporal group or None.
+        second_per_grid_ts: ``(videos,)`` seconds per temporal group (Qwen2.5-VL) or None.
         pixel_values: ``(image_rows, patch_dim)`` or None.
         image_grid_thw: ``(images, 3)`` or None.
     """
@@ -118,7 +120,7 @@ def process_clips(processor: Any, clips: Sequence[Clip]) -> VisualInputs:
     """Run the processor's video and image processors over clips, without any text.
 
     Args:
-        processor: a Qwen2.5-VL-class processor.
+        processor: a Qwen2.5-VL or Qwen3-VL processor.
         clips: decoded clips at the processor's sizes (multiples of ``patch_size * merge_size``);
             one-frame image clips go to the image processor.
 
@@ -146,10 +148,7 @@ def process_clips(processor: Any, clips: Sequence[Clip]) -> VisualInputs:
         )
         out["pixel_values_videos"] = processed["pixel_values_videos"]
         out["video_grid_thw"] = processed["video_grid_thw"]
-        # Seconds per temporal group = frames per group / the rate the frames were sampled at.
-        out["second_per_grid_ts"] = torch.tensor(
-            [video_proc.temporal_patch_size / m.sampled_fps for m in metadata], dtype=torch.float32
-        )
+        out |= backbone_of(processor).video_extras(videos, video_proc)
     if images:
         processed = processor.image_processor(
             images=[c.frames[0] for c in images], do_resize=False, return_tensors="pt"
@@ -168,33 +167,32 @@ def _placeholders(conversation: Sequence[Message]) -> list[str]:
     return kinds
 
 
-def _expand(text: str, pad: str, counts: list[int]) -> str:
+def _expand(text: str, pad: str, replacements: list[str]) -> str:
     pieces = text.split(pad)
-    if len(pieces) - 1 != len(counts):
-        raise ValueError(f"{len(pieces) - 1} {pad} placeholders in the rendered text for {len(counts)} clips")
+    if len(pieces) - 1 != len(replacements):
+        raise ValueError(f"{len(pieces) - 1} {pad} placeholders in the rendered text for {len(replacements)} clips")
     out = [pieces[0]]
-    for count, piece in zip(counts, pieces[1:]):
-        out += [pad * count, piece]
+    for replacement, piece in zip(replacements, pieces[1:]):
+        out += [replacement, piece]
     return "".join(out)
 
 
 def tokenize(
     processor: Any,
     conversations: Sequence[Sequence[Message]],
-    video_tokens: Sequence[Sequence[int]],
-    image_tokens: Sequence[Sequence[int]],
+    video_texts: Sequence[Sequence[str]],
+    image_texts: Sequence[Sequence[str]],
     *,
     add_generation_prompt: bool = True,
     padding_side: str = "left",
 ) -> dict[str, torch.Tensor]:
-    """Render and tokenise conversations, each placeholder expanded to its clip's token count.
+    """Render and tokenise conversations, each placeholder expanded to its clip's text.
 
     Args:
-        processor: a Qwen2.5-VL-class processor (chat template + tokenizer).
+        processor: a Qwen2.5-VL or Qwen3-VL processor (chat template + tokenizer).
         conversations: one chat per row.
-        video_tokens: per row, the token count of each video placeholder in order
-            (``t * h * w / merge_size**2`` of its clip).
-        image_tokens: the same for image placeholders.
+        video_texts: per row, the text of each video placeholder in order (:func:`placeholder_texts`).
+        image_texts: the same for image placeholders.
         add_generation_prompt: end each text with the assistant header (inference, rollouts).
         padding_side: ``"left"`` for generation, ``"right"`` for training losses.
 
@@ -203,7 +201,7 @@ def tokenize(
     """
     tokenizer = processor.tokenizer
     texts = []
-    for conversation, videos, images in zip(conversations, video_tokens, image_tokens, strict=True):
+    for conversation, videos, images in zip(conversations, video_texts, image_texts, strict=True):
         text = processor.apply_chat_template(list(conversation), add_generation_prompt=add_generation_prompt, tokenize=False)
         texts.append(_expand(_expand(text, VIDEO_PAD, list(videos)), IMAGE_PAD, list(images)))
     encoded = tokenizer(texts, padding=True, padding_side=padding_side, return_tensors="pt")
@@ -221,6 +219,17 @@ def token_counts(visual: VisualInputs, merge_size: int) -> tuple[list[int], list
     return videos, images
 
 
+def placeholder_texts(processor: Any, clips: Sequence[Clip], visual: VisualInputs) -> tuple[list[str], list[str]]:
+    """The expanded text of each video and of each image of ``clips``, processed as ``visual``, in order."""
+    merge = processor.video_processor.merge_size
+    videos = [c for c in clips if not c.is_image]
+    grids = visual.video_grid_thw.tolist() if videos else []
+    backbone = backbone_of(processor)
+    video_texts = [backbone.video_text(c, t, h * w // merge**2) for c, (t, h, w) in zip(videos, grids, strict=True)]
+    _, images = token_counts(visual, merge)
+    return video_texts, [IMAGE_PAD * n for n in images]
+
+
 def select(visual: VisualInputs, video_order: Sequence[int], image_order: Sequence[int]) -> VisualInputs:
     """The vision tensors of some clips of ``visual``, repeated or reordered as the prompts show them.
 
@@ -232,8 +241,9 @@ def select(visual: VisualInputs, video_order: Sequence[int], image_order: Sequen
     out: dict[str, Any] = {}
     if video_order:
         rows, grid = pick_clips(visual.pixel_values_videos, visual.video_grid_thw, video_order)
-        out |= {"pixel_values_videos": rows, "video_grid_thw": grid,
-                "second_per_grid_ts": visual.second_per_grid_ts[list(video_order)]}
+        out |= {"pixel_values_videos": rows, "video_grid_thw": grid}
+        if visual.second_per_grid_ts is not None:
+            out["second_per_grid_ts"] = visual.second_per_grid_ts[list(video_order)]
     if image_order:
         rows, grid = pick_clips(visual.pixel_values, visual.image_grid_thw, image_order)
         out |= {"pixel_values": rows, "image_grid_thw": grid}
@@ -251,7 +261,7 @@ def build_inputs(
     """Tokenise a batch of conversations together with their clips (both steps at once).
 
     Args:
-        processor: a Qwen2.5-VL-class processor (``AutoProcessor.from_pretrained(...)``).
+        processor: a Qwen2.5-VL or Qwen3-VL processor (``AutoProcessor.from_pretrained(...)``).
         conversations: one chat (list of messages) per row; its ``{"type": "video"}`` /
             ``{"type": "image"}`` parts are the placeholders, in order.
         clips: per row, one decoded clip per placeholder, in the same order, at the processor's
@@ -261,8 +271,8 @@ def build_inputs(
 
     Returns:
         ``input_ids``, ``attention_mask``, ``mm_token_type_ids`` and the vision tensors present:
-        ``pixel_values_videos``, ``video_grid_thw``, ``second_per_grid_ts``, ``pixel_values``,
-        ``image_grid_thw``.
+        ``pixel_values_videos``, ``video_grid_thw``, ``second_per_grid_ts`` (Qwen2.5-VL),
+        ``pixel_values``, ``image_grid_thw``.
     """
     if len(conversations) != len(clips):
         raise ValueError(f"{len(conversations)} conversations but {len(clips)} rows of clips")
@@ -271,14 +281,15 @@ def build_inputs(
         wanted = ["image" if clip.is_image else "video" for clip in row_clips]
         if kinds != wanted:
             raise ValueError(f"row {row}: placeholders {kinds} do not match the clips given {wanted}")
-    visual = process_clips(processor, [clip for row in clips for clip in row])
-    videos, images = token_counts(visual, processor.video_processor.merge_size)
-    video_tokens, image_tokens = [], []
+    flat = [clip for row in clips for clip in row]
+    visual = process_clips(processor, flat)
+    videos, images = placeholder_texts(processor, flat, visual)
+    video_texts, image_texts = [], []
     for row_clips in clips:
         n_videos = sum(not c.is_image for c in row_clips)
-        video_tokens.append(videos[:n_videos])
-        image_tokens.append(images[: len(row_clips) - n_videos])
+        video_texts.append(videos[:n_videos])
+        image_texts.append(images[: len(row_clips) - n_videos])
         videos, images = videos[n_videos:], images[len(row_clips) - n_videos :]
-    text = tokenize(processor, conversations, video_tokens, image_tokens,
+    text = tokenize(processor, conversations, video_texts, image_texts,
                     add_generation_prompt=add_generation_prompt, padding_side=padding_side)
     return text | visual.as_kwargs()

@@ -6,11 +6,13 @@ Two ways to destroy a clip's temporal order:
   code). The processor then runs again and so does the vision tower.
 - :func:`shuffle_groups` permutes the temporal groups of an already processed clip (the paper:
   "shuffle the tokens derived from video frames"). It works on the processor's patch rows
-  (``merge_size=1``) or on the vision tower's merged embeddings (``merge_size=2``): Qwen2.5-VL's
-  vision tower keeps its windows, full-attention spans and 2-D rotary positions inside one
-  temporal group, so encoding shuffled rows equals shuffling encoded groups, and the shuffled
-  rollouts of a judge need no second decode, resize or vision pass. Time reaches the model only
-  through the language model's M-RoPE positions, which the moved groups take from their new slots.
+  (``merge_size=1``) or on the vision tower's merged embeddings (``merge_size=2``): the vision
+  towers of Qwen2.5-VL (windows, full-attention spans) and Qwen3-VL (per-frame attention, learned
+  positions, DeepStack levels) keep attention and positions inside one temporal group, with
+  spatial positions only, so encoding shuffled rows equals shuffling encoded groups, and the
+  shuffled rollouts of a judge need no second decode, resize or vision pass. Time reaches the
+  model only through its new slots: Qwen2.5-VL's M-RoPE positions, Qwen3-VL's timestamps in the
+  text (:mod:`vqi_video.backbone`).
 
 Two-clip inputs get one independent permutation per clip.
 """
@@ -79,14 +81,15 @@ def permute_groups(
     """Reorder the temporal groups of every clip by the given permutations.
 
     Args:
-        rows: ``(total_rows, dim)`` patch rows (``merge_size=1``) or merged embeddings
-            (``merge_size`` = the tower's ``spatial_merge_size``) of all clips, clip after clip.
+        rows: ``(total_rows, ...)`` patch rows (``merge_size=1``) or merged embeddings
+            (``merge_size`` = the tower's ``spatial_merge_size``; Qwen3-VL's carry their DeepStack
+            levels as a middle dimension) of all clips, clip after clip.
         grid_thw: ``(clips, 3)`` grids ``(t, h, w)``.
         perms: one permutation of ``range(t_i)`` per clip.
         merge_size: see :func:`vqi_video.spans.rows_per_group`.
 
     Returns:
-        ``(total_rows, dim)``: group slot ``k`` of clip ``i`` holds its old group ``perms[i][k]``.
+        ``(total_rows, ...)``: group slot ``k`` of clip ``i`` holds its old group ``perms[i][k]``.
     """
     clips = split_clips(rows, grid_thw, merge_size)
     if len(perms) != len(clips):
@@ -96,7 +99,8 @@ def permute_groups(
         if sorted(np.asarray(perm).tolist()) != list(range(t)):
             raise ValueError(f"{list(perm)} is not a permutation of the clip's {t} temporal groups")
         index = torch.as_tensor(np.asarray(perm), device=rows.device)
-        out.append(clip_rows.reshape(t, group, -1)[index].reshape(t * group, -1))
+        rest = clip_rows.shape[1:]
+        out.append(clip_rows.reshape(t, group, *rest)[index].reshape(t * group, *rest))
     return torch.cat(out)
 
 

@@ -1,6 +1,6 @@
 """Where each clip's rows sit in a processed batch, and how to split, join and pick them.
 
-A Qwen2.5-VL-class processor flattens every video of a batch into one tensor
+A Qwen2.5-VL or Qwen3-VL processor flattens every video of a batch into one tensor
 ``pixel_values_videos`` of shape ``(sum_i t_i * h_i * w_i, C * temporal_patch * patch * patch)``,
 clip after clip, each clip ``t`` temporal groups of ``h * w`` patch rows (``video_grid_thw`` holds
 ``(t, h, w)`` per clip). After the vision tower's patch merger each group holds
