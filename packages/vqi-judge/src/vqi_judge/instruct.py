@@ -2,29 +2,23 @@
 eye for what a scene shows, and nothing about quality.
 
 Qwen2.5-VL-7B-Instruct, the paper's starting point, already follows instructions (asked to think in
-``<think>`` tags and answer in ``<answer>`` tags, it does) and already sees (asked how bright a
-scene is, it looks). A randomly initialised tiny model does neither: it never writes a tag, so
-every reward is 0, and its answers never depend on the clip, so GRPO has nothing to sharpen. This
-short supervised pass plays the part of the instruct tuning, on synthetic clips of the world the
-apps train on (:mod:`vqi_video.synthetic`):
+``<think>`` tags and answer in ``<answer>`` tags, it does) and already sees (asked about a video, it
+says what the scene shows). A randomly initialised tiny model does neither: it never writes a tag,
+so every reward is 0, and its answers never depend on the clip, so GRPO has nothing to sharpen.
+This short supervised pass plays the part of the instruct tuning, on synthetic clips of the world
+the apps train on (:mod:`vqi_video.synthetic`). Asked each task's own question, the target
 
-- asked each quality task's own question, the target answers it by the same brightness (a
-  brighter scene scores higher, the brighter of two clips wins, a bright scene is "yes"): the
-  naive prior of a viewer who has not learnt what quality is. Its answers follow what it sees,
-  so GRPO has image-dependent answers to sharpen from the first step, and they carry no quality
-  label: over-exposure and a colour cast brighten a clip, under-exposure darkens it, the other
-  damage leaves its brightness as it was (the held-out metrics of this base are at chance:
-  tools/learning_curve.py, row ``start``);
-- asked how bright a scene is, in the same three answer forms (a number, which of two clips,
-  yes or no), the target is the true answer, read from the pixels: the judge learns to look at
-  the clips before it answers.
+- reasons by describing what each clip shows, measured from its pixels (:mod:`vqi_judge.describe`:
+  the subject's colour, light, contrast, tint, detail, and over time pulse and motion): the judge
+  learns to look, and what it sees reaches the answer as text;
+- then answers with a prior that knows nothing about quality: half of the time the naive
+  viewer's "brighter is better" (a brighter scene scores higher, the brighter of two clips wins, a
+  bright scene is "yes"), so the answer already reads the reasoning; the other half at random, so
+  every answer stays likely enough for GRPO to sample it. Over-exposure and a colour cast brighten
+  a clip, under-exposure darkens it, the other damage leaves its brightness as it was: the held-out
+  metrics of this base are at chance (tools/learning_curve.py, row ``start``).
 
-Brightness is content, not quality: a clean clip of the world is dark or light by its own
-gradient, and both too dark and too bright are damage. What damage means is left to stages 1-3.
-
-The reasoning is left empty on purpose: a two-layer text model that must first write a fixed
-sentence stops carrying what it sees to the answer, and GRPO then never finds the image (measured
-in the shared learning notes); a real base model writes its own reasoning.
+What damage means, i.e. which descriptions deserve which answers, is left to stages 1-3.
 """
 
 from __future__ import annotations
@@ -37,22 +31,15 @@ import numpy as np
 import torch
 
 from vqi_video import IMAGE_BACKEND, Clip, build_inputs, user_message
-from vqi_video.synthetic import COLOURS, clean_frames, degrade, random_degradation
+from vqi_video.synthetic import COLOURS, clean_frames, colour_of, degrade, random_degradation
 from vqi_video.synthetic_generation import generator_prompt
 from vqi_video.synthetic_tasks import QUESTIONS as WORLD_QUESTIONS
 
-from .tasks import DIMENSIONS, REASONING_SUFFIX, TASKS, Task
+from .describe import describe_clips
+from .tasks import DIMENSIONS, TASKS, Task
 
 PROMPTS = tuple(generator_prompt(c) for c in sorted(COLOURS))
 QUESTIONS = tuple(WORLD_QUESTIONS)
-#: Content questions, one per answer form, answered from the pixels (mean brightness).
-CONTENT = {
-    "score": "How bright is this scene, as a float between 1 (dark) and 5 (bright)?",
-    "choice": "Which video is brighter? Answer Video A or Video B.",
-    "yesno": "Is this scene bright? Answer yes or no.",
-}
-
-
 def _clip(frames: np.ndarray, image: bool) -> Clip:
     fps = 2.0
     count = len(frames)
@@ -75,7 +62,7 @@ def brightness(frames: np.ndarray) -> float:
 
 
 def brightness_answer(task: Task, clips: Sequence[Clip]) -> str:
-    """How bright the clips are, in ``task``'s answer form (see the module docstring)."""
+    """The naive viewer's answer, "brighter is better", in ``task``'s answer form."""
     levels = [brightness(c.frames) for c in clips]
     if task.answer == "choice":
         return "Video A" if levels[0] >= levels[1] else "Video B"
@@ -86,30 +73,43 @@ def brightness_answer(task: Task, clips: Sequence[Clip]) -> str:
     return f"{levels[0]:.1f}"
 
 
+def random_answer(task: Task, rng: np.random.Generator) -> str:
+    """An answer in ``task``'s form drawn at random (scores uniform on 1-5, one decimal)."""
+    if task.answer == "choice":
+        return str(rng.choice(["Video A", "Video B"]))
+    if task.answer == "yesno":
+        return str(rng.choice(["yes", "no"]))
+    if task.answer == "scores":
+        return ", ".join(f'"{d}": {rng.uniform(1, 5):.1f}' for d in DIMENSIONS)
+    return f"{rng.uniform(1, 5):.1f}"
+
+
 def example(
-    task: Task, rng: np.random.Generator, *, content: bool = False, size: int = 112, frames: int = 4
+    task: Task, rng: np.random.Generator, *, prior_share: float = 0.5, size: int = 112, frames: int = 4
 ) -> tuple[list, list[Clip]]:
     """One synthetic conversation (user turn + target assistant turn) and its clips.
 
     Args:
-        task: the task whose answer form the example takes (multi-dimension scores have no
-            content question: they always get the task's own).
+        task: the task whose question is asked.
         rng: draws the clips, their damage and the answer.
-        content: ask the brightness question, instead of the task's own question.
+        prior_share: how often the answer is the naive prior (:func:`brightness_answer`) rather
+            than a random one (:func:`random_answer`).
         size: frame side in pixels.
-        frames: frames per video clip (images have one).
+        frames: frames per video clip (images have one), drawn every 4th of a 16-frame clip as
+            the apps sample the synthetic world's clips (8 fps, read at 2 fps).
     """
     image = task.name == "image_score"
-    clips = []
+    clips, colours = [], []
     for _ in range(task.clips):
-        clean = clean_frames(int(rng.integers(1 << 30)), frames=1 if image else frames, size=size)
+        seed = int(rng.integers(1 << 30))
+        clean = clean_frames(seed, frames=1 if image else 4 * frames, size=size)[::4]
         clips.append(_clip(degrade(clean, random_degradation(rng), int(rng.integers(1 << 30))), image))
-    if content and task.answer != "scores":
-        question = CONTENT[task.answer] + REASONING_SUFFIX
-    else:
-        question = task.question(prompt=str(rng.choice(PROMPTS)), question=str(rng.choice(QUESTIONS)),
-                                 score_range=(1, 5))
-    target = f"<think></think><answer>{brightness_answer(task, clips)}</answer>"
+        colours.append(colour_of(seed))
+    question = task.question(prompt=str(rng.choice(PROMPTS)), question=str(rng.choice(QUESTIONS)),
+                             score_range=(1, 5))
+    reasoning = describe_clips([c.frames for c in clips], colours)
+    answer = brightness_answer(task, clips) if rng.random() < prior_share else random_answer(task, rng)
+    target = f"<think>{reasoning}</think><answer>{answer}</answer>"
     return [user_message(question, clips), {"role": "assistant", "content": target}], clips
 
 
@@ -127,10 +127,10 @@ def _labels(processor: Any, conversations: list, clips: list, batch: dict[str, t
 
 
 def teach_format(
-    model: Any, processor: Any, *, steps: int, seed: int = 0, batch_size: int = 16, lr: float = 1e-3,
-    tasks: Sequence[str] = tuple(TASKS), content_share: float = 0.5, size: int = 112,
+    model: Any, processor: Any, *, steps: int, seed: int = 0, batch_size: int = 16, lr: float = 2e-3,
+    tasks: Sequence[str] = tuple(TASKS), prior_share: float = 0.5, size: int = 112,
 ) -> list[float]:
-    """Supervised steps on format and content targets (see the module docstring).
+    """Supervised steps on described, naively answered examples (see the module docstring).
 
     Args:
         model: a Qwen2.5-VL or Qwen3-VL model, trained in place.
@@ -140,7 +140,7 @@ def teach_format(
         batch_size: conversations per step.
         lr: AdamW learning rate.
         tasks: the task names to draw examples from.
-        content_share: the share of brightness questions among the examples.
+        prior_share: how often the target answer is the naive prior rather than a random one.
         size: frame side of the synthetic clips, in pixels.
 
     Returns:
@@ -152,7 +152,7 @@ def teach_format(
     losses = []
     for _ in range(steps):
         drawn = [
-            example(TASKS[str(rng.choice(list(tasks)))], rng, content=bool(rng.random() < content_share), size=size)
+            example(TASKS[str(rng.choice(list(tasks)))], rng, prior_share=prior_share, size=size)
             for _ in range(batch_size)
         ]
         conversations = [c for c, _ in drawn]

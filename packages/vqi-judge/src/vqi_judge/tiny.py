@@ -34,6 +34,9 @@ from transformers.models.qwen2_vl import Qwen2VLImageProcessor
 from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoProcessor
 from transformers.models.qwen3_vl.video_processing_qwen3_vl import Qwen3VLVideoProcessor
 
+from vqi_video.synthetic import COLOURS
+
+from .describe import UNITS
 from .instruct import teach_format
 from .tasks import DIMENSIONS, TASKS
 
@@ -75,11 +78,18 @@ def _corpus() -> list[str]:
     """Text the tokenizer is trained on: every task prompt and the shapes of the answers."""
     lines = [task.template for task in TASKS.values()]
     lines += ["<think>The video is sharp, the motion is smooth and the colours are natural.</think>"]
-    lines += ["<think></think><answer>"]
+    lines += [f"<think>{_description(index)}</think><answer>" for index in range(16)]
     lines += [f"<answer>{x}</answer>" for x in ("Video A", "Video B", "yes", "no", "3.7", "72.40")]
     lines += [", ".join(f'"{d}": {v}' for d, v in zip(DIMENSIONS, ("4.25", "3.5", "2.0")))]
     lines += ["blur noise jpeg compression stutter frame drop flicker artifacts", "0123456789 .,:;!?"]
     return lines * 4
+
+
+def _description(index: int) -> str:
+    """A reasoning in the words the base judge is taught (:mod:`vqi_judge.describe`), digits cycling."""
+    colour = sorted(COLOURS)[index % len(COLOURS)]
+    text = " ".join(f"{name} {(index + shift) % 10}" for shift, name in enumerate(UNITS))
+    return f"A: {colour}, {text}. B: {colour}, {text}."
 
 
 def build_tokenizer(vocab_size: int = 512, backbone: str = "qwen2_5_vl") -> PreTrainedTokenizerFast:
