@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import Trainer
+from transformers import Trainer, set_seed
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from trl.models.utils import prepare_deepspeed, unwrap_model_for_generation
 from trl.trainer.utils import RepeatSampler, selective_log_softmax
@@ -90,6 +90,7 @@ class VideoGRPOTrainer(Trainer):
             if absent := check_weights(args.task_weights, [str(row.get("task")) for row in train_dataset]):
                 logger.warning("task_weights: the training set has no rows of %s; their weight is left out", absent)
         if args.lora is not None:
+            set_seed(args.seed)  # the adapter's initial weights follow the run's seed, not what ran before
             model = add_lora(model, args.lora)
         super().__init__(
             model=model,
