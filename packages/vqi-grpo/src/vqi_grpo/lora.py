@@ -2,8 +2,8 @@
 
 With ``VideoGRPOConfig.lora`` set the trainer wraps the policy with :func:`add_lora`; the KL term's
 reference is the same model with the adapter disabled (``disable_adapter()``), so the base weights
-are held once. A save writes the merged model in HF format (what ``from_pretrained``, the next stage
-and eval load) and the adapter alone in ``adapter/`` beside it (:func:`save_merged`).
+are held once. The trainer's saves write the merged model in HF format (:func:`save_merged`: what
+``from_pretrained``, the next stage and eval load) and the adapter alone in ``adapter/`` beside it.
 """
 
 from __future__ import annotations
@@ -92,9 +92,8 @@ def merged_state_dict(model: Any) -> dict[str, torch.Tensor]:
 
 
 def save_merged(model: Any, folder: str | Path) -> None:
-    """Write the merged model to ``folder`` (HF format) and the adapter to ``folder/adapter``."""
-    folder = Path(folder)
-    model.save_pretrained(folder / ADAPTER_DIR)
+    """Write the merged model of a ``PeftModel`` to ``folder`` in HF format (the adapter itself:
+    ``model.save_pretrained(folder / ADAPTER_DIR)``)."""
     model.get_base_model().save_pretrained(folder, state_dict=merged_state_dict(model))
 
 

@@ -16,14 +16,12 @@ with units chosen so that the synthetic world's clips spread over the scale (cle
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 #: Units of the measures: one digit step of each.
 UNITS = {"light": 25.5, "contrast": 4.0, "tint": 12.0, "detail": 1 / 30, "pulse": 1 / 30, "motion": 1 / 8}
-#: The measures a still image has (the others need several frames).
-STILL = ("light", "contrast", "tint", "detail")
 _LUMA = np.array([0.299, 0.587, 0.114])
 
 
@@ -61,6 +59,19 @@ def digits(frames: np.ndarray) -> dict[str, int]:
     return {name: int(np.clip(round(value / UNITS[name]), 0, 9)) for name, value in measures(frames).items()}
 
 
+def words(values: Mapping[str, int], colour: str | None = None) -> str:
+    """Digits of measures as the judge writes them, e.g. ``"red, light 4 contrast 8"``."""
+    text = " ".join(f"{name} {value}" for name, value in values.items())
+    return f"{colour}, {text}" if colour else text
+
+
+def join_clips(texts: Sequence[str]) -> str:
+    """Descriptions of the clips of one prompt: one as is; two or more as ``"A: ... B: ..."``."""
+    if len(texts) == 1:
+        return texts[0]
+    return " ".join(f"{chr(ord('A') + i)}: {text}." for i, text in enumerate(texts))
+
+
 def describe(frames: np.ndarray, colour: str | None = None) -> str:
     """One clip in words, e.g. ``"red, light 4 contrast 8 tint 2 detail 8 pulse 0 motion 1"``.
 
@@ -68,13 +79,9 @@ def describe(frames: np.ndarray, colour: str | None = None) -> str:
         frames: ``(T, H, W, 3)`` uint8, the frames the judge sees.
         colour: the colour of the clip's subject, named first when given.
     """
-    text = " ".join(f"{name} {value}" for name, value in digits(frames).items())
-    return f"{colour}, {text}" if colour else text
+    return words(digits(frames), colour)
 
 
 def describe_clips(frames: Sequence[np.ndarray], colours: Sequence[str | None]) -> str:
-    """Several clips in words: one clip as :func:`describe`; two or more as ``"A: ... B: ..."``."""
-    texts = [describe(f, c) for f, c in zip(frames, colours, strict=True)]
-    if len(texts) == 1:
-        return texts[0]
-    return " ".join(f"{chr(ord('A') + i)}: {text}." for i, text in enumerate(texts))
+    """Several clips in words (:func:`describe` each, :func:`join_clips`)."""
+    return join_clips([describe(f, c) for f, c in zip(frames, colours, strict=True)])

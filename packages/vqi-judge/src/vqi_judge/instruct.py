@@ -40,6 +40,8 @@ from .tasks import DIMENSIONS, TASKS, Task
 
 PROMPTS = tuple(generator_prompt(c) for c in sorted(COLOURS))
 QUESTIONS = tuple(WORLD_QUESTIONS)
+
+
 def _clip(frames: np.ndarray, image: bool) -> Clip:
     fps = 2.0
     count = len(frames)

@@ -36,7 +36,7 @@ from transformers.models.qwen3_vl.video_processing_qwen3_vl import Qwen3VLVideoP
 
 from vqi_video.synthetic import COLOURS
 
-from .describe import UNITS
+from .describe import UNITS, join_clips, words
 from .instruct import teach_format
 from .tasks import DIMENSIONS, TASKS
 
@@ -87,9 +87,8 @@ def _corpus() -> list[str]:
 
 def _description(index: int) -> str:
     """A reasoning in the words the base judge is taught (:mod:`vqi_judge.describe`), digits cycling."""
-    colour = sorted(COLOURS)[index % len(COLOURS)]
-    text = " ".join(f"{name} {(index + shift) % 10}" for shift, name in enumerate(UNITS))
-    return f"A: {colour}, {text}. B: {colour}, {text}."
+    clip = words({name: (index + shift) % 10 for shift, name in enumerate(UNITS)}, sorted(COLOURS)[index % len(COLOURS)])
+    return join_clips([clip, clip])
 
 
 def build_tokenizer(vocab_size: int = 512, backbone: str = "qwen2_5_vl") -> PreTrainedTokenizerFast:
