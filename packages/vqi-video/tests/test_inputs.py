@@ -276,6 +276,41 @@ def test_clip_batch_features_give_the_same_logits_as_pixels(any_processor):
     torch.testing.assert_close(reused, plain, rtol=0, atol=1e-5)
 
 
+def test_clip_rows_encoded_once_give_the_gradients_of_pixels_per_row(any_processor):
+    """ClipRows.encode runs the vision tower once over the distinct clips (with Qwen3-VL's DeepStack
+    levels) and hands their features to every row showing them: the same logits and the same
+    gradient in every weight as each row carrying its clips' pixels, with the tower seeing each
+    clip once instead of once per row."""
+    processor, u = any_processor, unit(any_processor)
+    config = tiny_config(processor)
+    torch.manual_seed(0)
+    model_class = Qwen2_5_VLForConditionalGeneration if isinstance(config, Qwen2_5_VLConfig) else Qwen3VLForConditionalGeneration
+    model = model_class(config)
+    a, b, image = make_clip(4, 2 * u, 3 * u), make_clip(2, u, 2 * u, seed=1), make_clip(1, 2 * u, 2 * u, image=True, seed=2)
+    rows = [[a, b], [b, a], [image], [a], [a]]
+    batch = ClipBatch.from_clips(processor, rows)
+    text = batch.text(processor, [[user_message("which is better?", row)] for row in rows], rows, padding_side="right")
+    clip_rows = batch.rows(rows)
+    seen = []
+    model.model.visual.register_forward_pre_hook(lambda module, args: seen.append(args[0].shape[0]))
+    weights = torch.randn(len(rows), text["input_ids"].shape[1], config.text_config.vocab_size, generator=torch.Generator().manual_seed(1))
+    results = {}
+    for name, vision in (("pixels", clip_rows.pixels), ("encoded", lambda: clip_rows.encode(model))):
+        model.zero_grad()
+        logits = model(**text, **vision()).logits
+        (logits * weights).sum().backward()
+        results[name] = logits.detach(), {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+    (plain, plain_grads), (shared, shared_grads) = results["pixels"], results["encoded"]
+    torch.testing.assert_close(shared, plain, rtol=0, atol=1e-5)
+    assert shared_grads.keys() == plain_grads.keys() and any(".visual." in n for n in plain_grads)
+    for name, grad in plain_grads.items():
+        torch.testing.assert_close(shared_grads[name], grad, msg=name)
+    a_rows, b_rows = rows_per_clip(batch.visual.video_grid_thw)
+    image_rows = batch.visual.pixel_values.shape[0]
+    assert sorted(seen[:2]) == sorted([4 * a_rows + 2 * b_rows, image_rows])  # per row: a 4 times, b twice
+    assert sorted(seen[2:]) == sorted([a_rows + b_rows, image_rows])  # encoded: each clip once
+
+
 @pytest.mark.parametrize("step, seconds_per_group", [(12, 1.0), (6, 0.5), (24, 2.0)])
 def test_temporal_positions_advance_with_real_time(processor, step, seconds_per_group):
     """M-RoPE's time axis must follow the clip's real timing, which only the metadata carries."""

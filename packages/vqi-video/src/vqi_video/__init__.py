@@ -7,7 +7,7 @@ pixel budgets, robust to real-world files.
 import importlib.metadata
 
 from vqi_video.backbone import BACKBONES, Backbone, backbone_of, backbone_of_model
-from vqi_video.batching import ClipBatch, encode_clips
+from vqi_video.batching import ClipBatch, ClipRows, encode_clips
 from vqi_video.clip import IMAGE_BACKEND, Clip
 from vqi_video.errors import VideoDecodeError
 from vqi_video.image import read_image
@@ -49,6 +49,7 @@ __all__ = [
     "backbone_of_model",
     # Temporal shuffling and token concat
     "ClipBatch",
+    "ClipRows",
     "encode_clips",
     "VisualInputs",
     "build_inputs",

@@ -4,8 +4,11 @@ A judge comparing one clip with seven others, or a GRPO step sampling 8 completi
 prompt, shows the same clip in many prompts. :class:`ClipBatch` processes the distinct clips once;
 :func:`encode_clips` runs the vision tower once over them; :meth:`ClipBatch.inputs` then builds the
 model inputs of any subset of prompts either with pixels (the model encodes them itself) or with
-the encoded features handed over through transformers' ``mm_encoder_outputs``. What the
-features of a clip are (with or without Qwen3-VL's DeepStack levels) is the backbone's business
+the encoded features handed over through transformers' ``mm_encoder_outputs``. A training
+forward keeps the prompts' text (:meth:`ClipBatch.text`) and their :class:`ClipRows`, whose
+:meth:`ClipRows.encode` runs the tower once per distinct clip inside the forward, with grad, so
+the backward pass too goes through it once however many rows show the clip. What the features of
+a clip are (with or without Qwen3-VL's DeepStack levels) is the backbone's business
 (:mod:`vqi_video.backbone`): here they are rows, one per merged token.
 """
 
@@ -17,7 +20,7 @@ from typing import Any
 
 import torch
 
-from .backbone import backbone_of, backbone_of_model
+from .backbone import Backbone, backbone_of, backbone_of_model
 from .clip import Clip
 from .inputs import Message, VisualInputs, placeholder_texts, process_clips, select, token_counts, tokenize
 
@@ -68,6 +71,32 @@ class ClipBatch:
             order[kind].append(position)
         return order
 
+    def rows(self, clips: Sequence[Sequence[Clip]]) -> ClipRows:
+        """The clips these prompts show (:class:`ClipRows`), for a forward over them."""
+        return ClipRows(self.visual, self.order(clips))
+
+    def text(
+        self,
+        processor: Any,
+        conversations: Sequence[Sequence[Message]],
+        clips: Sequence[Sequence[Clip]],
+        *,
+        add_generation_prompt: bool = True,
+        padding_side: str = "left",
+    ) -> dict[str, torch.Tensor]:
+        """``input_ids``, ``attention_mask`` and ``mm_token_type_ids`` of some prompts whose clips
+        are all in this batch, each placeholder expanded to its clip's text (see :meth:`inputs`)."""
+        texts: dict[str, list[list[str]]] = {"video": [], "image": []}
+        for row in clips:
+            per_kind: dict[str, list[str]] = {"video": [], "image": []}
+            for clip in row:
+                kind, position = self.slots[id(clip)]
+                per_kind[kind].append(self.texts[kind][position])
+            for kind in texts:
+                texts[kind].append(per_kind[kind])
+        return tokenize(processor, conversations, texts["video"], texts["image"],
+                        add_generation_prompt=add_generation_prompt, padding_side=padding_side)
+
     def inputs(
         self,
         processor: Any,
@@ -94,28 +123,54 @@ class ClipBatch:
             ``input_ids``, ``attention_mask``, ``mm_token_type_ids``, the grids (and
             ``second_per_grid_ts`` on Qwen2.5-VL), and either the pixel tensors or ``mm_encoder_outputs``.
         """
-        texts: dict[str, list[list[str]]] = {"video": [], "image": []}
-        for row in clips:
-            per_kind: dict[str, list[str]] = {"video": [], "image": []}
-            for clip in row:
-                kind, position = self.slots[id(clip)]
-                per_kind[kind].append(self.texts[kind][position])
-            for kind in texts:
-                texts[kind].append(per_kind[kind])
-        text = tokenize(processor, conversations, texts["video"], texts["image"],
-                        add_generation_prompt=add_generation_prompt, padding_side=padding_side)
-        order = self.order(clips)
-        picked = select(self.visual, order["video"], order["image"]).as_kwargs()
-        if features is None:
-            return text | picked
-        grids = {k: v for k, v in picked.items() if not k.startswith("pixel_values")}
-        backbone = backbone_of(processor)
-        reused = {
+        text = self.text(processor, conversations, clips,
+                         add_generation_prompt=add_generation_prompt, padding_side=padding_side)
+        rows = self.rows(clips)
+        return text | (rows.pixels() if features is None else rows.share(backbone_of(processor), features))
+
+
+@dataclass(frozen=True)
+class ClipRows:
+    """The clips of some prompts (rows): the distinct clips' pixels and which one each placeholder shows.
+
+    The vision inputs of a forward over those rows, two ways: :meth:`pixels` (each placeholder
+    carries its clip's pixels, so the model encodes a clip once per row showing it) or
+    :meth:`encode` (each distinct clip encoded once, with grad when grad is enabled, its features
+    handed to every placeholder showing it: the backward pass goes through the tower once per clip).
+    Both give the model the same grids, so its M-RoPE positions are the same.
+
+    Attributes:
+        visual: processed pixels of the distinct clips (:attr:`ClipBatch.visual`).
+        order: per kind (``video``, ``image``), the position in ``visual`` of each placeholder's
+            clip, row after row.
+    """
+
+    visual: VisualInputs
+    order: dict[str, list[int]]
+
+    def to(self, device: torch.device | str) -> ClipRows:
+        """The same rows with the pixels on ``device``."""
+        return ClipRows(self.visual.to(device), self.order)
+
+    def pixels(self) -> dict[str, torch.Tensor]:
+        """The pixels of every placeholder's clip, the grids and ``second_per_grid_ts`` (Qwen2.5-VL)."""
+        return select(self.visual, self.order["video"], self.order["image"]).as_kwargs()
+
+    def share(self, backbone: Backbone, features: Features) -> dict[str, Any]:
+        """The grids (and ``second_per_grid_ts``) and ``mm_encoder_outputs``: each placeholder gets
+        its clip's features (one tensor per distinct clip, :func:`encode_clips`), so the rows
+        showing a clip share its tensors and their gradients add up in them."""
+        grids = select(self.visual, self.order["video"], self.order["image"], pixels=False).as_kwargs()
+        shared = {
             kind: backbone.encoder_output([features[kind][i] for i in positions])
-            for kind, positions in order.items()
+            for kind, positions in self.order.items()
             if positions
         }
-        return text | grids | {"mm_encoder_outputs": reused}
+        return grids | {"mm_encoder_outputs": shared}
+
+    def encode(self, model: Any) -> dict[str, Any]:
+        """:meth:`share` of the features ``model``'s vision tower gives the distinct clips, one pass."""
+        return self.share(backbone_of_model(model), encode_clips(model, self.visual))
 
 
 def encode_clips(model: Any, visual: VisualInputs) -> Features:

@@ -106,6 +106,10 @@ class VisualInputs:
         """The tensors that are present, by the model's argument names."""
         return {k: v for k, v in vars(self).items() if v is not None}
 
+    def to(self, device: torch.device | str) -> VisualInputs:
+        """The same tensors on ``device``."""
+        return VisualInputs(**{k: v.to(device) for k, v in self.as_kwargs().items()})
+
 
 def _check_sizes(clip: Clip, factor: int) -> None:
     _, height, width, _ = clip.frames.shape
@@ -230,23 +234,29 @@ def placeholder_texts(processor: Any, clips: Sequence[Clip], visual: VisualInput
     return video_texts, [IMAGE_PAD * n for n in images]
 
 
-def select(visual: VisualInputs, video_order: Sequence[int], image_order: Sequence[int]) -> VisualInputs:
+def select(
+    visual: VisualInputs, video_order: Sequence[int], image_order: Sequence[int], *, pixels: bool = True
+) -> VisualInputs:
     """The vision tensors of some clips of ``visual``, repeated or reordered as the prompts show them.
 
     Args:
         visual: processed clips (see :func:`process_clips`).
         video_order: indices into ``visual``'s videos, in placeholder order across the batch.
         image_order: the same for images.
+        pixels: pick the pixel rows too; False: the grids (and ``second_per_grid_ts``) only, for
+            inputs whose clips arrive encoded.
     """
     out: dict[str, Any] = {}
     if video_order:
-        rows, grid = pick_clips(visual.pixel_values_videos, visual.video_grid_thw, video_order)
-        out |= {"pixel_values_videos": rows, "video_grid_thw": grid}
+        out["video_grid_thw"] = visual.video_grid_thw[list(video_order)]
+        if pixels:
+            out["pixel_values_videos"], _ = pick_clips(visual.pixel_values_videos, visual.video_grid_thw, video_order)
         if visual.second_per_grid_ts is not None:
             out["second_per_grid_ts"] = visual.second_per_grid_ts[list(video_order)]
     if image_order:
-        rows, grid = pick_clips(visual.pixel_values, visual.image_grid_thw, image_order)
-        out |= {"pixel_values": rows, "image_grid_thw": grid}
+        out["image_grid_thw"] = visual.image_grid_thw[list(image_order)]
+        if pixels:
+            out["pixel_values"], _ = pick_clips(visual.pixel_values, visual.image_grid_thw, image_order)
     return VisualInputs(**out)
 
 
