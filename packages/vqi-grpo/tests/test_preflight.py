@@ -70,6 +70,14 @@ def test_checkpointing_keeps_layer_inputs_and_zero3_gathers_for_rollouts(tmp_pat
     assert "reference" not in found
 
 
+def test_vision_activations_count_each_completion_without_encode_clips_once(tmp_path):
+    """Each row encoding its own pixels: 4 completions x 16 visual tokens x 4 = 256 patches, vision
+    17 x 2 x 32 x 256 x 2 = 557056, twice the 2 prompts' clips encoded once (278528)."""
+    result = grpo_preflight(small_config(), args(tmp_path, encode_clips_once=False), [PROMPT], devices=2, zero=2,
+                            measured=True, parameters=1000)
+    assert terms(result)["vision"] == 557056
+
+
 def test_float32_without_zero_does_not_fit_a_7b_model(tmp_path):
     """8.29e9 parameters in float32 with no ZeRO: weights 4 + gradients 4 + Adam 8 + reference 4 =
     20 bytes a parameter, 154 GB before activations: no."""

@@ -89,6 +89,49 @@ def test_grpo_raises_a_simple_reward_and_trains_both_towers(judge_dir, tmp_path)
     assert any(".visual." in n for n in changed) and any(".language_model." in n for n in changed)
 
 
+@both_backbones
+@pytest.mark.parametrize("counts, lora", [
+    ({"video_score": 2}, None),  # two prompts that share no clip
+    ({"compare": 1, "image_score": 1}, None),  # two clips in a prompt, an image in the other
+    ({"compare": 1, "video_score": 1}, LoraSettings(r=4, alpha=8)),  # the reference: the adapter disabled
+], ids=["apart", "pair-and-image", "lora"])
+def test_encoding_each_clip_once_gives_the_per_row_gradients(judge_dir, tmp_path, counts, lora):
+    """The loss forward with each distinct clip encoded once and shared by its G rows
+    (``encode_clips_once``, the default) gives the loss, the old and reference log-probabilities
+    and every parameter's gradient of the forward where each row carries its own pixels, while
+    the vision tower sees each clip once instead of G times."""
+    rows = rows_for(tmp_path / "data", counts)
+    trainer = make_trainer(judge_dir, rows, tmp_path, [_token_parity], per_device_train_batch_size=8,
+                           beta=0.1, num_iterations=2, lora=lora)
+    inputs = trainer._generate_and_score([row for row in rows for _ in range(4)], 0)
+    trainer._advantages([inputs])
+    assert inputs["advantages"].abs().sum() > 0
+    model = trainer.model
+    seen = []
+    visual = trainer.accelerator.unwrap_model(model).get_base_model().model.visual if lora else model.model.visual
+    visual.register_forward_pre_hook(lambda module, args: seen.append(args[0].shape[0]))
+    results = {}
+    for once in (True, False):
+        trainer.args.encode_clips_once = once
+        seen.clear()
+        with torch.no_grad():
+            old, reference = trainer._logps(model, inputs), trainer._reference_logps(inputs)
+        model.zero_grad()
+        loss = trainer.compute_loss(model, inputs, num_items_in_batch=inputs["completion_mask"].sum())
+        loss.backward()
+        grads = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+        results[once] = loss.detach(), old, reference, grads, sum(seen)
+    (loss, old, reference, grads, encoded), (row_loss, row_old, row_reference, row_grads, row_encoded) = results[True], results[False]
+    torch.testing.assert_close(loss, row_loss)
+    torch.testing.assert_close(old, row_old)
+    torch.testing.assert_close(reference, row_reference)
+    torch.testing.assert_close(inputs["old_logps"], old)
+    assert grads.keys() == row_grads.keys() and any(".visual." in n for n in grads)
+    for name, grad in row_grads.items():
+        torch.testing.assert_close(grads[name], grad, msg=name)
+    assert row_encoded == 4 * encoded  # 3 forwards of G = 4 rows per clip against 3 of each clip once
+
+
 def test_lora_holds_the_base_once_and_saves_a_merged_model(judge_dir, tmp_path):
     """LoRA with beta > 0: no reference copy (the reference is the base with the adapter disabled),
     the trainer's model holds each base weight once and only the adapters train; after training the
@@ -172,7 +215,7 @@ def test_mixed_tasks_video_pairs_and_images_in_one_batch(judge_dir, tmp_path):
 
     def spy(batch_rows, micro):
         inputs = generate(batch_rows, micro)
-        grids.append({tuple(g) for g in inputs["video_grid_thw"].tolist()} if "video_grid_thw" in inputs else set())
+        grids.append({tuple(g) for g in inputs["clips"].pixels().get("video_grid_thw", torch.empty(0, 3)).tolist()})
         return inputs
 
     trainer._generate_and_score = spy

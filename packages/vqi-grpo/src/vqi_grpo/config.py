@@ -47,6 +47,13 @@ class VideoGRPOConfig(TrainingArguments):
     lora: LoraSettings | None = field(
         default=None, metadata={"help": "Train a LoRA adapter on the frozen base (vqi_grpo.LoraSettings); None: every weight."}
     )
+    encode_clips_once: bool = field(
+        default=True,
+        metadata={"help": "Loss forwards (and the old and reference log-probabilities) encode each distinct clip of a "
+                          "micro-batch once and share its features with the rows showing it, so the backward pass goes "
+                          "through the vision tower once per clip; false: every row carries its clips' pixels and the "
+                          "tower runs once per completion (the same gradients, G times the vision work)."},
+    )
     num_iterations: int = field(default=1, metadata={"help": "Optimiser passes over each generated batch (μ)."})
     reward_weights: list[float] | None = field(default=None, metadata={"help": "One weight per reward; None: 1."})
     temporal_mode: str = field(

@@ -23,7 +23,8 @@ tokens, ``V`` the vocabulary:
                    keeps its input, one layer at a time is recomputed whole). A = 17 values per
                    hidden unit per token per layer, Korthikanti et al. (2022)'s 34 s b h bytes in
                    16 bits without the attention matrix, which SDPA and flash attention do not keep
-      vision       the same rule over the vision tower's patches (4 per visual token: 2x2 merge)
+      vision       the same rule over the vision tower's patches (4 per visual token: 2x2 merge),
+                   each prompt's clips once (``encode_clips_once``; G times without it)
       logits       B T V 4: float32 log-probabilities over the vocabulary at the completion length
     rollouts (sampling, no gradients)
       gathered     P w (1 - 1/N) under ZeRO-3: generation gathers the whole policy on each device
@@ -328,7 +329,8 @@ def grpo_preflight(
     completion = args.max_completion_length
     sequence = max(p.length for p in prompts) + completion
     merge = vision.spatial_merge_size**2
-    patches = prompts_per_device * max(sum(p.visual) for p in prompts) * merge
+    encodings = prompts_per_device if args.encode_clips_once else batch  # the clips' passes through the tower
+    patches = encodings * max(sum(p.visual) for p in prompts) * merge
     checkpointing = bool(args.gradient_checkpointing)
     training = (
         _activations("activations", w, text.hidden_size, batch * sequence, text.num_hidden_layers, checkpointing),

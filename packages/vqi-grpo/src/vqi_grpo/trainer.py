@@ -10,8 +10,9 @@ rest in a few short methods:
    decode each prompt's clips, sample ``num_generations`` completions (and the shuffled ones of the
    temporal reward) and score them; then compute the advantages (eq. 1; ``batch`` scaling over the
    whole step) and count the step's completion tokens (``dapo``'s normaliser), over every process.
-2. ``compute_loss``: log-probabilities of the completions with the clips' pixels (the vision tower
-   trains too) and the clipped, KL-penalised objective (eq. 2).
+2. ``compute_loss``: log-probabilities of the completions with the clips encoded in the forward (the
+   vision tower trains too: each distinct clip of the micro-batch once, its features shared by the
+   rows showing it, unless ``encode_clips_once`` is off) and the clipped, KL-penalised objective (eq. 2).
 
 Rows are dicts: ``query`` (the instruction shown after the clips), ``media`` (paths), ``task``,
 and any label columns the rewards read. Rows that cannot be decoded are skipped with their whole
@@ -33,7 +34,7 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from trl.models.utils import prepare_deepspeed, unwrap_model_for_generation
 from trl.trainer.utils import RepeatSampler, selective_log_softmax
 
-from vqi_video import VideoDecodeError, vision_token_ids
+from vqi_video import ClipRows, VideoDecodeError, vision_token_ids
 
 from .config import VideoGRPOConfig
 from .lora import ADAPTER_DIR, add_lora, load_adapter_weights, save_merged
@@ -43,9 +44,6 @@ from .rollout import Group, Sampler, group_seed, load_clips, truncated
 from .scoring import RewardFn, columns_of, combine, reward_name, score
 
 logger = logging.getLogger(__name__)
-
-# The keys of a prepared batch that go to the model's forward (second_per_grid_ts: Qwen2.5-VL only).
-MODEL_KEYS = ("pixel_values_videos", "video_grid_thw", "second_per_grid_ts", "pixel_values", "image_grid_thw")
 
 Correctness = Callable[..., list[float]]
 TemporalReward = Callable[[list[float], list[float]], list[float]]
@@ -217,12 +215,13 @@ class VideoGRPOTrainer(Trainer):
 
         conversations = [g.conversation for g in groups for _ in g.rows]
         clips = [g.clips for g in groups for _ in g.rows]
-        prompt = batch.inputs(self.processor, conversations, clips)  # left-padded prompts with pixels
+        prompt = batch.text(self.processor, conversations, clips)  # left-padded prompts
         completion = _pad_right(completions_ids, self.processor.tokenizer.pad_token_id)
         if self.args.mask_truncated_completions:
             completion["completion_mask"][truncated(completions_ids, self.sampler.eos)] = 0
-        inputs = {k: v for k, v in prompt.items()} | completion | {"rewards": total.to(self.accelerator.device)}
-        inputs = {k: v.to(self.accelerator.device) if isinstance(v, torch.Tensor) else v for k, v in inputs.items()}
+        inputs = prompt | completion | {"rewards": total}
+        inputs = {k: v.to(self.accelerator.device) for k, v in inputs.items()}
+        inputs["clips"] = batch.rows(clips).to(self.accelerator.device)  # each row's clips, for the forwards
         with torch.no_grad():
             if self.args.num_iterations > 1:
                 inputs["old_logps"] = self._logps(self.model, inputs)
@@ -291,6 +290,14 @@ class VideoGRPOTrainer(Trainer):
 
     # -- loss ------------------------------------------------------------------------------------
 
+    def _vision(self, model: Any, clips: ClipRows) -> dict[str, Any]:
+        """The vision inputs of a forward of ``model``: with ``encode_clips_once``, each distinct clip
+        encoded once by the (unwrapped) model, in the forward's autograd graph, its features shared
+        by the rows showing it; else every row's pixels, encoded by the model once per row."""
+        if self.args.encode_clips_once:
+            return clips.encode(self.accelerator.unwrap_model(model))
+        return clips.pixels()
+
     def _logps(self, model: Any, inputs: dict[str, Any]) -> torch.Tensor:
         """``(B, T)`` log-probabilities of the completion tokens under ``model``."""
         completion_ids = inputs["completion_ids"]  # (B, T)
@@ -298,7 +305,7 @@ class VideoGRPOTrainer(Trainer):
         attention = torch.cat([inputs["attention_mask"], inputs["completion_mask"]], dim=1)  # (B, P + T)
         # Completion tokens are text: type 0. Every forward that carries vision tokens needs these.
         types = torch.cat([inputs["mm_token_type_ids"], torch.zeros_like(completion_ids)], dim=1)
-        vision = {k: inputs[k] for k in MODEL_KEYS if k in inputs}
+        vision = self._vision(model, inputs["clips"])
         logits = model(input_ids=input_ids, attention_mask=attention, mm_token_type_ids=types, **vision).logits
         logits = logits[:, -completion_ids.size(1) - 1 : -1] / self.args.temperature  # (B, T, V)
         return selective_log_softmax(logits, completion_ids)
