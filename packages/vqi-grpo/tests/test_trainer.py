@@ -135,9 +135,9 @@ def test_encoding_each_clip_once_gives_the_per_row_gradients(judge_dir, tmp_path
 def test_lora_holds_the_base_once_and_saves_a_merged_model(judge_dir, tmp_path):
     """LoRA with beta > 0: no reference copy (the reference is the base with the adapter disabled),
     the trainer's model holds each base weight once and only the adapters train; after training the
-    reference log-probabilities
-    are the untrained judge's, and the saved folder (merged weights, the adapter in ``adapter/``)
-    loads with ``from_pretrained`` and gives the adapted model's log-probabilities."""
+    reference log-probabilities are the untrained judge's, and the saved folder (merged weights, the
+    adapter in ``adapter/``) loads with ``from_pretrained`` and gives the adapted model's
+    log-probabilities."""
     rows = rows_for(tmp_path / "data", {"video_score": 2})
     trainer = make_trainer(judge_dir, rows, tmp_path, [_token_parity], beta=0.1, lora=LoraSettings(r=4, alpha=8),
                            learning_rate=3e-2)
