@@ -64,6 +64,15 @@ def test_clean_clip_is_deterministic_and_moves_smoothly():
     assert colour_of(7) in ("blue", "green", "red", "yellow")
 
 
+@pytest.mark.parametrize(("frames", "every"), [(16, 4), (5, 2), (16, 1), (3, 5)])
+def test_clean_clip_every_nth_frame_is_the_full_clip_subsampled(frames, every):
+    """``every`` draws only the frames kept, and they are the full clip's, bit for bit."""
+    for seed in range(6):
+        kept = clean_frames(seed, frames=frames, size=48, every=every)
+        assert kept.shape == (-(-frames // every), 48, 48, 3)
+        np.testing.assert_array_equal(kept, clean_frames(seed, frames=frames, size=48)[::every])
+
+
 @pytest.mark.parametrize("size", [64, 112])
 def test_clean_brightness_is_the_clean_clips_mean_level(size):
     clips = [clean_frames(seed, frames=5, size=size) for seed in range(200)]

@@ -65,11 +65,12 @@ def words(values: Mapping[str, int], colour: str | None = None) -> str:
     return f"{colour}, {text}" if colour else text
 
 
-def join_clips(texts: Sequence[str]) -> str:
-    """Descriptions of the clips of one prompt: one as is; two or more as ``"A: ... B: ..."``."""
-    if len(texts) == 1:
-        return texts[0]
-    return " ".join(f"{chr(ord('A') + i)}: {text}." for i, text in enumerate(texts))
+def side_by_side(values: Sequence[Mapping[str, int]], colours: Sequence[str | None]) -> str:
+    """The digits of several clips measure by measure, in clip order, so that a comparison reads
+    neighbouring digits: ``"red red, light 3 4 contrast 7 5"`` (clip A's light 3, clip B's 4)."""
+    text = " ".join(f"{name} {' '.join(str(v[name]) for v in values)}" for name in values[0])
+    named = [c for c in colours if c]
+    return f"{' '.join(named)}, {text}" if named else text
 
 
 def describe(frames: np.ndarray, colour: str | None = None) -> str:
@@ -83,5 +84,9 @@ def describe(frames: np.ndarray, colour: str | None = None) -> str:
 
 
 def describe_clips(frames: Sequence[np.ndarray], colours: Sequence[str | None]) -> str:
-    """Several clips in words (:func:`describe` each, :func:`join_clips`)."""
-    return join_clips([describe(f, c) for f, c in zip(frames, colours, strict=True)])
+    """The clips of one prompt in words: one as :func:`describe`; several :func:`side_by_side`,
+    e.g. ``"red red, light 3 4 contrast 7 5 tint 2 2 detail 9 9 pulse 0 0 motion 1 1"``."""
+    if len(frames) != len(colours):
+        raise ValueError(f"{len(frames)} clips but {len(colours)} colours")
+    values = [digits(f) for f in frames]
+    return words(values[0], colours[0]) if len(values) == 1 else side_by_side(values, colours)

@@ -10,10 +10,12 @@ the apps train on (:mod:`vqi_video.synthetic`). Asked each task's own question, 
 
 - reasons by describing what each clip shows, measured from its pixels (:mod:`vqi_judge.describe`:
   the subject's colour, light, contrast, tint, detail, and over time pulse and motion): the judge
-  learns to look, and what it sees reaches the answer as text;
+  learns to look, and what it sees reaches the answer as text. The two clips of a comparison are
+  takes of one scene, damaged apart, described side by side, so that their difference is what the
+  neighbouring digits say;
 - then answers with a prior that knows nothing about quality: half of the time the naive
-  viewer's "brighter is better" (a brighter scene scores higher, the brighter of two clips wins, a
-  bright scene is "yes"), so the answer already reads the reasoning; the other half at random, so
+  viewer's "brighter is better" (a brighter scene scores higher, the clip described as lighter
+  wins, a bright scene is "yes"), so the answer already reads the reasoning; the other half at random, so
   every answer stays likely enough for GRPO to sample it. Over-exposure and a colour cast brighten
   a clip, under-exposure darkens it, the other damage leaves its brightness as it was: the held-out
   metrics of this base are at chance (tools/learning_curve.py, row ``start``).
@@ -29,17 +31,24 @@ from typing import Any
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from vqi_video import IMAGE_BACKEND, Clip, build_inputs, user_message
-from vqi_video.synthetic import COLOURS, clean_frames, colour_of, degrade, random_degradation
+from vqi_video.synthetic import COLOURS, SPATIAL_KINDS, TEMPORAL_KINDS, Degradation, clean_frames, colour_of, degrade
+from vqi_video.synthetic import random_degradation
 from vqi_video.synthetic_generation import generator_prompt
 from vqi_video.synthetic_tasks import QUESTIONS as WORLD_QUESTIONS
 
-from .describe import describe_clips
+from .describe import describe_clips, digits
 from .tasks import DIMENSIONS, TASKS, Task
 
 PROMPTS = tuple(generator_prompt(c) for c in sorted(COLOURS))
 QUESTIONS = tuple(WORLD_QUESTIONS)
+#: The tasks teaching draws from, a name once per share: half of the examples compare two clips.
+#: With a fifth of them (one name each), a base taught 600 steps writes clip B's digits mostly as a
+#: copy of clip A's; with half, after 1000-1500 steps a hand rule reading its own pair descriptions
+#: picks the better clip 77-79 % of the time (59 % before; 98 % from the true digits).
+TEACHING_TASKS = ("image_score", "video_score", "aigc_score", "vqa") + ("compare",) * 4
 
 
 def _clip(frames: np.ndarray, image: bool) -> Clip:
@@ -63,11 +72,16 @@ def brightness(frames: np.ndarray) -> float:
     return 1 + 4 * min(1.0, float(frames.mean()) / 200)
 
 
-def brightness_answer(task: Task, clips: Sequence[Clip]) -> str:
-    """The naive viewer's answer, "brighter is better", in ``task``'s answer form."""
+def brightness_answer(task: Task, clips: Sequence[Clip], rng: np.random.Generator) -> str:
+    """The naive viewer's answer, "brighter is better", in ``task``'s answer form. Of two clips, the
+    one whose described light is higher (what the description's "brighter" / "darker" says; a tie
+    drawn at random), so that the answer reads the reasoning."""
     levels = [brightness(c.frames) for c in clips]
     if task.answer == "choice":
-        return "Video A" if levels[0] >= levels[1] else "Video B"
+        first, second = (digits(c.frames)["light"] for c in clips)
+        if first == second:
+            return str(rng.choice(["Video A", "Video B"]))
+        return "Video A" if first > second else "Video B"
     if task.answer == "yesno":
         return "yes" if levels[0] >= 3 else "no"
     if task.answer == "scores":
@@ -86,8 +100,19 @@ def random_answer(task: Task, rng: np.random.Generator) -> str:
     return f"{rng.uniform(1, 5):.1f}"
 
 
+def teaching_damage(rng: np.random.Generator, image: bool, temporal_share: float) -> Degradation:
+    """A still's spatial damage; a clip's temporal damage with probability ``temporal_share``, else
+    the world's mix (:func:`random_degradation`)."""
+    if image:
+        return random_degradation(rng, SPATIAL_KINDS)
+    if rng.random() < temporal_share:
+        return random_degradation(rng, TEMPORAL_KINDS, clean=0.0)
+    return random_degradation(rng)
+
+
 def example(
-    task: Task, rng: np.random.Generator, *, prior_share: float = 0.5, size: int = 112, frames: int = 4
+    task: Task, rng: np.random.Generator, *, prior_share: float = 0.5, temporal_share: float = 0.5,
+    size: int = 112, frames: int = 4,
 ) -> tuple[list, list[Clip]]:
     """One synthetic conversation (user turn + target assistant turn) and its clips.
 
@@ -96,21 +121,22 @@ def example(
         rng: draws the clips, their damage and the answer.
         prior_share: how often the answer is the naive prior (:func:`brightness_answer`) rather
             than a random one (:func:`random_answer`).
+        temporal_share: how often a video clip's damage is temporal (flicker or shake): the
+            measures only they move, pulse and motion, are not learnt from the world's mix alone.
         size: frame side in pixels.
         frames: frames per video clip (images have one), drawn every 4th of a 16-frame clip as
             the apps sample the synthetic world's clips (8 fps, read at 2 fps).
     """
     image = task.name == "image_score"
-    clips, colours = [], []
-    for _ in range(task.clips):
-        seed = int(rng.integers(1 << 30))
-        clean = clean_frames(seed, frames=1 if image else 4 * frames, size=size)[::4]
-        clips.append(_clip(degrade(clean, random_degradation(rng), int(rng.integers(1 << 30))), image))
-        colours.append(colour_of(seed))
+    seed = int(rng.integers(1 << 30))  # the clips of a prompt are takes of one scene, damaged apart
+    clean = clean_frames(seed, frames=1 if image else 4 * frames, size=size, every=4)
+    clips = [_clip(degrade(clean, teaching_damage(rng, image, temporal_share), int(rng.integers(1 << 30))), image)
+             for _ in range(task.clips)]
+    colours = [colour_of(seed)] * task.clips
     question = task.question(prompt=str(rng.choice(PROMPTS)), question=str(rng.choice(QUESTIONS)),
                              score_range=(1, 5))
     reasoning = describe_clips([c.frames for c in clips], colours)
-    answer = brightness_answer(task, clips) if rng.random() < prior_share else random_answer(task, rng)
+    answer = brightness_answer(task, clips, rng) if rng.random() < prior_share else random_answer(task, rng)
     target = f"<think>{reasoning}</think><answer>{answer}</answer>"
     return [user_message(question, clips), {"role": "assistant", "content": target}], clips
 
@@ -130,7 +156,8 @@ def _labels(processor: Any, conversations: list, clips: list, batch: dict[str, t
 
 def teach_format(
     model: Any, processor: Any, *, steps: int, seed: int = 0, batch_size: int = 16, lr: float = 2e-3,
-    tasks: Sequence[str] = tuple(TASKS), prior_share: float = 0.5, size: int = 112,
+    tasks: Sequence[str] = TEACHING_TASKS, prior_share: float = 0.5, temporal_share: float = 0.5, size: int = 112,
+    progress: bool = False,
 ) -> list[float]:
     """Supervised steps on described, naively answered examples (see the module docstring).
 
@@ -141,9 +168,11 @@ def teach_format(
         seed: seeds the examples.
         batch_size: conversations per step.
         lr: AdamW learning rate.
-        tasks: the task names to draw examples from.
+        tasks: the task names to draw examples from, uniformly (repeat a name to draw it more).
         prior_share: how often the target answer is the naive prior rather than a random one.
+        temporal_share: how often a video clip's damage is temporal (see :func:`example`).
         size: frame side of the synthetic clips, in pixels.
+        progress: show a progress bar with the running loss.
 
     Returns:
         The loss of every step.
@@ -152,9 +181,11 @@ def teach_format(
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
     model.train()
     losses = []
-    for _ in range(steps):
+    bar = tqdm(range(steps), desc="teaching the base judge", disable=not progress)
+    for _ in bar:
         drawn = [
-            example(TASKS[str(rng.choice(list(tasks)))], rng, prior_share=prior_share, size=size)
+            example(TASKS[str(rng.choice(list(tasks)))], rng, prior_share=prior_share,
+                    temporal_share=temporal_share, size=size)
             for _ in range(batch_size)
         ]
         conversations = [c for c, _ in drawn]
@@ -166,5 +197,6 @@ def teach_format(
         optimizer.step()
         optimizer.zero_grad()
         losses.append(loss.item())
+        bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}", refresh=False)
     model.eval()
     return losses

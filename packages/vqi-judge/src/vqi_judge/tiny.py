@@ -36,7 +36,7 @@ from transformers.models.qwen3_vl.video_processing_qwen3_vl import Qwen3VLVideoP
 
 from vqi_video.synthetic import COLOURS
 
-from .describe import UNITS, join_clips, words
+from .describe import UNITS, side_by_side, words
 from .instruct import teach_format
 from .tasks import DIMENSIONS, TASKS
 
@@ -87,8 +87,9 @@ def _corpus() -> list[str]:
 
 def _description(index: int) -> str:
     """A reasoning in the words the base judge is taught (:mod:`vqi_judge.describe`), digits cycling."""
-    clip = words({name: (index + shift) % 10 for shift, name in enumerate(UNITS)}, sorted(COLOURS)[index % len(COLOURS)])
-    return join_clips([clip, clip])
+    values = [{name: (index + shift + k) % 10 for shift, name in enumerate(UNITS)} for k in (0, 3)]
+    colour = sorted(COLOURS)[index % len(COLOURS)]
+    return f"{words(values[0], colour)} {side_by_side(values, [colour, colour])}"
 
 
 def build_tokenizer(vocab_size: int = 512, backbone: str = "qwen2_5_vl") -> PreTrainedTokenizerFast:
@@ -246,7 +247,7 @@ def build_tiny_judge(path: str | Path, seed: int = 0, *, backbone: str = "qwen2_
         max_new_tokens=64,
     )
     if format_steps:
-        teach_format(model, processor, steps=format_steps, seed=seed, size=tiny.frame_side)
+        teach_format(model, processor, steps=format_steps, seed=seed, size=tiny.frame_side, progress=True)
     model.save_pretrained(path, safe_serialization=True)
     processor.save_pretrained(path)
     return path
