@@ -1,6 +1,8 @@
 """Every shipped app config loads into its app's config class, and overrides reach nested fields."""
 
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,14 +32,14 @@ def test_shipped_config_loads_and_its_saved_copy_reads_back_the_same(path, tmp_p
     assert load_config(CLASSES[path.parent.name], save_config(config, tmp_path / "config.yaml")) == config
 
 
-@pytest.mark.parametrize("family", ["tiny", "qwen2.5-vl-7b"])
+@pytest.mark.parametrize("family", ["tiny", "qwen2.5-vl-7b", "qwen3-vl-8b"])
 def test_each_judge_is_run_with_the_frame_sampling_it_was_trained_with(family):
     """The frame rate and frame count of a judge's training (stage 2's grpo.fps / grpo.max_frames)
     are those its inference, evaluation and (paper) stage-3 tournaments sample with; the tiny
     stage 3, whose candidates are 5-frame clips, samples every frame of them."""
     stage2 = load_config(StageConfig, CONFIGS / "stage2" / f"{family}.yaml").grpo
     trained = (stage2.get("fps", 2.0), stage2.get("max_frames", 16))
-    assert trained == (2.0, 16)  # the authors' budget, in both families
+    assert trained == (2.0, 16)  # the authors' budget, in every family
     runs = [load_config(infer.InferConfig, CONFIGS / "infer" / f"{family}.yaml").judge]
     runs += [load_config(EvalConfig, p).judge for p in sorted((CONFIGS / "eval").glob(f"{family}*.yaml"))]
     assert [(j.fps, j.max_frames) for j in runs] == [trained] * len(runs)
@@ -63,14 +65,34 @@ def test_paper_configs_carry_the_paper_settings(stage, family):
     assert (grpo["min_pixels"], grpo["max_pixels"]) == (4 * side**2, 128 * side**2)
 
 
-def test_the_qwen3_configs_are_the_7b_configs_but_for_the_model():
-    """Stage 1 and 2 on Qwen3-VL-8B change the model, the run name and the pixel budget's token size only."""
-    for stage in ("stage1", "stage2"):
-        qwen25, qwen3 = (load_config(StageConfig, CONFIGS / stage / f"{f}.yaml", []) for f in ("qwen2.5-vl-7b", "qwen3-vl-8b"))
-        budget = ("min_pixels", "max_pixels")
-        assert {k: v for k, v in qwen3.grpo.items() if k not in budget} == {k: v for k, v in qwen25.grpo.items() if k not in budget}
-        assert qwen3.rewards == qwen25.rewards and qwen3.train == qwen25.train
-        assert (qwen3.name, qwen3.model) == ("qwen3-8b", "Qwen/Qwen3-VL-8B-Instruct" if stage == "stage1" else None)
+def on_qwen3(value: Any, key: str = "") -> Any:
+    """A value of a 7B config as its Qwen3-VL-8B twin has it: the model, the run name (``runs/<name>/``
+    paths with it) and the configs it names are Qwen3-VL's, a pixel budget counts the same tokens
+    in 32x32 pixels (28x28 on Qwen2.5-VL); everything else is the same."""
+    if isinstance(value, dict):
+        return {k: on_qwen3(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [on_qwen3(v) for v in value]
+    if key in ("min_pixels", "max_pixels"):
+        assert value % 28**2 == 0
+        return value // 28**2 * 32**2
+    if key == "name":
+        return "qwen3-8b" if value == "paper" else value
+    if isinstance(value, str):
+        renames = {"Qwen/Qwen2.5-VL-7B-Instruct": "Qwen/Qwen3-VL-8B-Instruct", "runs/paper/": "runs/qwen3-8b/",
+                   "qwen2.5-vl-7b.yaml": "qwen3-vl-8b.yaml"}
+        for old, new in renames.items():
+            value = value.replace(old, new)
+    return value
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*/qwen2.5-vl-7b*.yaml")), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_7b_config_has_a_qwen3_twin_that_differs_in_the_model_only(path):
+    """Stages 1-3, inference and both evaluations on Qwen3-VL-8B change the model, the run name and
+    the pixel budget's token size only."""
+    twin = path.with_name(path.name.replace("qwen2.5-vl-7b", "qwen3-vl-8b"))
+    qwen25, qwen3 = (load_config(CLASSES[path.parent.name], p, []) for p in (path, twin))
+    assert asdict(qwen3) == on_qwen3(asdict(qwen25))
 
 
 def test_stage3_configs_reach_every_package_config():
@@ -104,18 +126,20 @@ def test_overrides_convert_types_and_reject_unknown_keys():
         load_config(infer.InferConfig, None, ["=3"])
 
 
-def test_paper_configs_chain_through_one_run_folder():
-    """Each paper config reads the judge the app before it writes: stage 1 -> 2 -> 3 in one run
-    folder, eval on stage 2's judge and on stage 3's refreshed one (Table 1); every data file they
-    read is one that apps/prepare.py makes."""
-    paper = {stage: load_config(CLASSES[stage], CONFIGS / stage / "qwen2.5-vl-7b.yaml", [])
+@pytest.mark.parametrize(("family", "name"), [("qwen2.5-vl-7b", "paper"), ("qwen3-vl-8b", "qwen3-8b")])
+def test_paper_configs_chain_through_one_run_folder(family, name):
+    """Each paper config of a backbone reads the judge the app before it writes: stage 1 -> 2 -> 3 in
+    one run folder, eval on stage 2's judge and on stage 3's refreshed one (Table 1); every data
+    file they read is one that apps/prepare.py makes."""
+    paper = {stage: load_config(CLASSES[stage], CONFIGS / stage / f"{family}.yaml", [])
              for stage in ("stage1", "stage2", "stage3")}  # fmt: skip
-    assert {(c.runs, c.name) for c in paper.values()} == {("runs", "paper")}
-    run = RunFolder.at("runs", "paper")
+    assert {(c.runs, c.name) for c in paper.values()} == {("runs", name)}
+    run = RunFolder.at("runs", name)
     assert paper["stage2"].model is None and paper["stage3"].judge.model is None  # the previous stage's final
-    evals = {p.name: load_config(EvalConfig, p, []) for p in sorted((CONFIGS / "eval").glob("qwen2.5-vl-7b*.yaml"))}
-    assert Path(evals["qwen2.5-vl-7b.yaml"].judge.model) == run.final("stage2")
-    assert Path(evals["qwen2.5-vl-7b-stage3.yaml"].judge.model) == run.refreshed_judge
+    assert paper["stage3"].judge_recipe == f"../stage2/{family}.yaml"
+    evals = {p.name: load_config(EvalConfig, p, []) for p in sorted((CONFIGS / "eval").glob(f"{family}*.yaml"))}
+    assert Path(evals[f"{family}.yaml"].judge.model) == run.final("stage2")
+    assert Path(evals[f"{family}-stage3.yaml"].judge.model) == run.refreshed_judge
     reads = {paper["stage1"].train, paper["stage2"].train, paper["stage3"].prompts_file, paper["stage3"].judge_data,
              *(m for config in evals.values() for m in config.manifests)}
     assert paper["stage1"].media_root is None  # prepare writes media paths relative to the manifest

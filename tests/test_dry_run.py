@@ -32,42 +32,43 @@ def dry_run(stage: str, config: str, *extra: str, capsys) -> str:
     return "\n".join(" ".join(line.split()) for line in capsys.readouterr().out.splitlines())
 
 
+#: Per paper backbone: its hub id, parameters (the published config.json, built on the meta device),
+#: pixels of a frame at the 128-token training budget, and the vision tower's activations line of a
+#: two-clip prompt (2 x 1024 tokens x 4 patches) with gradient checkpointing.
+BACKBONES = {
+    "qwen2.5-vl-7b": ("Qwen/Qwen2.5-VL-7B-Instruct", 8292166656, "8.29 B", "11.58 GB", 100352,
+                      "vision 0.96 GB 2 x 1280 x 8192 tokens x (32 layers + 17)"),
+    "qwen3-vl-8b": ("Qwen/Qwen3-VL-8B-Instruct", 8767123696, "8.77 B", "12.25 GB", 131072,
+                    "vision 0.77 GB 2 x 1152 x 8192 tokens x (27 layers + 17)"),
+}
+
+
+@pytest.mark.parametrize("family", list(BACKBONES))
 @pytest.mark.parametrize("stage", ["stage1", "stage2", "stage3"])
-def test_the_7b_configs_print_their_costs_and_write_nothing(stage, fresh_clone, app_cache, capsys):
+def test_the_paper_configs_print_their_costs_and_write_nothing(stage, family, fresh_clone, app_cache, capsys):
+    """Each backbone's published settings: Qwen2.5-VL-7B-Instruct's 8.29 B parameters and 128 tokens of
+    28x28 pixels a frame, Qwen3-VL-8B-Instruct's 8.77 B and 128 tokens of 32x32 (its text counts each
+    temporal group's timestamp); stage 3's tournaments at its judge's (stage 2's) budget."""
+    model, count, billions, optimizer, pixels, vision = BACKBONES[family]
     before, cache = files(fresh_clone), files(app_cache)
-    out = dry_run(stage, "qwen2.5-vl-7b.yaml", capsys=capsys)
+    out = dry_run(stage, f"{family}.yaml", capsys=capsys)
     assert files(fresh_clone) == before and files(app_cache) == cache  # no runs/, no model built
     assert "no data (data/" in out and "sized from max_frames and max_pixels" in out
-    assert "text tokens: the tiny judge's tokenizer (Qwen/Qwen2.5-VL-7B-Instruct's is not shipped; an estimate)" in out
-    assert "memory per device (8.29 B parameters, bfloat16, ZeRO-3 over 8 devices, gradient checkpointing on):" in out
-    assert "optimizer 11.58 GB 8292166656 x 12 / 8" in out
+    assert f"text tokens: the tiny judge's tokenizer ({model}'s is not shipped; an estimate)" in out
+    assert f"memory per device ({billions} parameters, bfloat16, ZeRO-3 over 8 devices, gradient checkpointing on):" in out
+    assert f"optimizer {optimizer} {count} x 12 / 8" in out
     assert "fits in 80 GB: yes" in out
     if stage == "stage1":
         assert "budget (image_score): 128 visual" in out
         assert "8 generations = 8, plus up to 0 shuffled" in out
     else:
-        assert "budget (compare): 1024 + 1024 visual" in out
+        assert "budget (compare): 1024 + 1024 visual" in out and vision in out
         assert "8 generations = 8, plus up to 4 shuffled (temporal reward); per optimiser step (x8: accumulation x devices): 64 + 32" in out
     if stage == "stage3":
-        assert "-- tournaments: 10 candidates per prompt" in out
+        assert (f"-- tournaments: 10 candidates per prompt, pairs of two clips sized from the judge's budget "
+                f"(max_frames 16, max_pixels {pixels}): 1024 + 1024 visual") in out
+        assert f"stage3/../stage2/{family}.yaml, grpo overrides {{'num_train_epochs': 1.0}}" in out  # the judge refresh
         assert "cannot size the generator: checkpoints/t2v-turbo-ms is not a local folder yet" in out
-
-
-@pytest.mark.parametrize("stage", ["stage1", "stage2"])
-def test_the_qwen3_8b_configs_size_the_published_qwen3_vl(stage, fresh_clone, app_cache, capsys):
-    """Qwen3-VL-8B-Instruct's shipped settings: 8.77 B parameters, 128 tokens of 32x32 pixels a frame;
-    its text counts each temporal group's timestamp."""
-    before, cache = files(fresh_clone), files(app_cache)
-    out = dry_run(stage, "qwen3-vl-8b.yaml", capsys=capsys)
-    assert files(fresh_clone) == before and files(app_cache) == cache
-    assert "text tokens: the tiny judge's tokenizer (Qwen/Qwen3-VL-8B-Instruct's is not shipped; an estimate)" in out
-    assert "memory per device (8.77 B parameters, bfloat16, ZeRO-3 over 8 devices, gradient checkpointing on):" in out
-    assert "optimizer 12.25 GB 8767123696 x 12 / 8" in out and "fits in 80 GB: yes" in out
-    if stage == "stage1":
-        assert "budget (image_score): 128 visual" in out
-    else:
-        assert "budget (compare): 1024 + 1024 visual" in out
-        assert "vision 0.77 GB 2 x 1152 x 8192 tokens x (27 layers + 17)" in out
 
 
 def test_the_7b_without_zero_does_not_fit(fresh_clone, capsys):

@@ -4,6 +4,7 @@ seconds, writing nothing and loading no weights.
     uv run apps/stage2.py --config apps/configs/stage2/qwen2.5-vl-7b.yaml --dry-run      # sized for 8 devices
     uv run apps/stage2.py --config apps/configs/stage2/qwen2.5-vl-7b.yaml --dry-run 16   # for 16
     uv run apps/stage2.py --config apps/configs/stage2/qwen3-vl-8b.yaml --dry-run        # Qwen3-VL-8B
+    uv run apps/stage3.py --config apps/configs/stage3/qwen3-vl-8b.yaml --dry-run        # its stage 3
 
 The model is the config's starting checkpoint, built on the meta device from its ``config.json``:
 a local folder, or a hub id whose published settings ship under ``apps/configs/models/``. With no
