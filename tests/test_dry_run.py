@@ -57,7 +57,7 @@ def test_the_paper_configs_print_their_costs_and_write_nothing(stage, family, fr
     assert f"text tokens: the tiny judge's tokenizer ({model}'s is not shipped; an estimate)" in out
     assert f"memory per device ({billions} parameters, bfloat16, ZeRO-3 over 8 devices, gradient checkpointing on):" in out
     assert f"optimizer {optimizer} {count} x 12 / 8" in out
-    assert "fits in 80 GB: yes" in out
+    assert "fits in 80 GB: yes" in out and "LoRA" not in out
     if stage == "stage1":
         assert "budget (image_score): 128 visual" in out
         assert "8 generations = 8, plus up to 0 shuffled" in out
@@ -69,6 +69,19 @@ def test_the_paper_configs_print_their_costs_and_write_nothing(stage, family, fr
                 f"(max_frames 16, max_pixels {pixels}): 1024 + 1024 visual") in out
         assert f"stage3/../stage2/{family}.yaml, grpo overrides {{'num_train_epochs': 1.0}}" in out  # the judge refresh
         assert "cannot size the generator: checkpoints/t2v-turbo-ms is not a local folder yet" in out
+
+
+def test_lora_sizes_the_adapters_and_drops_the_reference(fresh_clone, capsys):
+    """grpo.lora on the Qwen3-VL-8B stage 2, r 8 on q_proj and v_proj: 36 layers x 8 x ((4096 + 4096) +
+    (4096 + 1024)) = 3833856 trainable parameters (0.04 % of 8767123696); gradients and Adam states for
+    them alone, the frozen base beside them, no reference copy although beta is 0.001."""
+    out = dry_run("stage2", "qwen3-vl-8b.yaml", "grpo.lora.r=8", "grpo.lora.target_modules=[q_proj, v_proj]", capsys=capsys)
+    assert ("LoRA r 8 on q_proj,v_proj: 3833856 trainable parameters (3.83 M, 0.04 % of the model), "
+            "no reference copy (the base with the adapter disabled)") in out
+    assert "weights 2.04 GB (8767123696 + 3833856) x 2 / 8" in out
+    assert "gradients 0.00 GB 3833856 x 2 / 8" in out and "optimizer 0.01 GB 3833856 x 12 / 8" in out
+    assert "reference" not in out.replace("no reference copy", "")
+    assert "peak per device 20.11 GB; fits in 80 GB: yes" in out  # 36.43 GB in full finetuning
 
 
 def test_the_7b_without_zero_does_not_fit(fresh_clone, capsys):

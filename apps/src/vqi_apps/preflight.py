@@ -5,6 +5,7 @@ seconds, writing nothing and loading no weights.
     uv run apps/stage2.py --config apps/configs/stage2/qwen2.5-vl-7b.yaml --dry-run 16   # for 16
     uv run apps/stage2.py --config apps/configs/stage2/qwen3-vl-8b.yaml --dry-run        # Qwen3-VL-8B
     uv run apps/stage3.py --config apps/configs/stage3/qwen3-vl-8b.yaml --dry-run        # its stage 3
+    uv run apps/stage2.py --config apps/configs/stage2/qwen3-vl-8b.yaml grpo.lora.r=8 --dry-run   # LoRA
 
 The model is the config's starting checkpoint, built on the meta device from its ``config.json``:
 a local folder, or a hub id whose published settings ship under ``apps/configs/models/``. With no
@@ -13,7 +14,8 @@ model named, the stage's start is followed as the run would follow it (stage 2: 
 are the first row of each task of the training manifest, decoded and processed as the trainer
 does; without data, stand-ins at the frame and pixel budget (an upper bound). Text tokens are
 counted by the checkpoint's tokenizer when the folder has one, else by the tiny judge's (the
-published tokenizers are not shipped; visual tokens dominate the prompts either way).
+published tokenizers are not shipped; visual tokens dominate the prompts either way). With
+``grpo.lora`` the memory is that of the adapter trained on the frozen base (``vqi_grpo.preflight``).
 """
 
 from __future__ import annotations

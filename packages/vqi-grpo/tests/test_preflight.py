@@ -6,9 +6,19 @@ import numpy as np
 import pytest
 from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
 
-from vqi_grpo import PromptShape, VideoGRPOConfig, count_parameters, grpo_preflight, measure_budget, measure_rows, zero_stage
+from vqi_grpo import (
+    LoraSettings,
+    PromptShape,
+    VideoGRPOConfig,
+    count_lora_parameters,
+    count_parameters,
+    grpo_preflight,
+    measure_budget,
+    measure_rows,
+    zero_stage,
+)
 from vqi_grpo.preflight import GB
-from vqi_judge.tiny import build_processor, build_tokenizer
+from vqi_judge.tiny import build_processor, build_tokenizer, tiny_config
 from vqi_video import PixelBudget
 from vqi_video.synthetic import write_clip
 
@@ -93,6 +103,53 @@ def test_float32_without_zero_does_not_fit_a_7b_model(tmp_path):
 def test_parameters_are_counted_on_the_meta_device():
     config = small_config()
     assert count_parameters(config) == sum(p.numel() for p in Qwen2_5_VLForConditionalGeneration(config).parameters())
+
+
+QV = LoraSettings(r=8, target_modules=["q_proj", "v_proj"])
+
+
+@pytest.mark.parametrize(("backbone", "default"), [("qwen2_5_vl", 25600), ("qwen3_vl", 35840)])
+def test_lora_parameters_are_those_of_the_adapters_peft_puts_on_the_tiny_judge(backbone, default):
+    """r (in + out) per matched linear layer of shape (out, in), r = 8. The tiny judge's language model:
+    2 layers, hidden 64, 4 query and 2 key-value heads of 16, MLP 128. q_proj 64 -> 64: 8 x 128 = 1024;
+    v_proj 64 -> 32: 8 x 96 = 768; 2 x (1024 + 768) = 3584 on both backbones. The default targets add
+    k_proj 768, o_proj 1024, gate_proj / up_proj 64 -> 128 and down_proj 128 -> 64, 8 x 192 = 1536 each:
+    2 x 8192 = 16384 in the language model. Vision (depth 2, hidden 64, MLP 128): Qwen2.5-VL's
+    gate/up/down_proj, 2 x 3 x 1536 = 9216 (its merger's Linears are mlp.0 / mlp.2: not targeted),
+    25600 in all; Qwen3-VL's linear_fc1 / linear_fc2, 2 x 2 x 1536 = 6144, and those of its two
+    patch mergers (the last block's and one DeepStack level's), 256 -> 256 and 256 -> 64: 2 x (8 x 512
+    + 8 x 320) = 13312, 35840 in all."""
+    config = tiny_config(build_tokenizer(backbone=backbone), backbone)
+    assert count_lora_parameters(config, QV) == 3584
+    assert count_lora_parameters(config, LoraSettings(r=8)) == default
+
+
+def test_lora_trains_the_adapters_alone_on_the_frozen_base_without_a_reference_copy(tmp_path):
+    """The tiny judge (P parameters), r 8 on q_proj and v_proj (Q = 3584, above), bfloat16, 2 devices,
+    ZeRO-2: weights (P + Q) x 2, not sharded; gradients Q x 2 / 2 = 3584; optimizer Q x 12 / 2 = 21504;
+    no reference though beta > 0. Full finetuning holds P x 2 + P + 6 P + P x 2 = 11 P: the LoRA peak is
+    11 P - (2 P + 2 Q + 3584 + 21504) = 9 P - 32256 lower, the training terms being the same."""
+    config = tiny_config(build_tokenizer())
+    count = count_parameters(config)
+    full = grpo_preflight(config, args(tmp_path), [PROMPT], devices=2, zero=2, measured=True)
+    lora = grpo_preflight(config, args(tmp_path, lora=QV), [PROMPT], devices=2, zero=2, measured=True)
+    resident = {t.name: t.bytes for t in lora.memory.resident}
+    assert resident == {"weights": (count + 3584) * 2, "gradients": 3584, "optimizer": 21504}
+    assert {t.name for t in full.memory.resident} == {"weights", "gradients", "optimizer", "reference"}
+    assert lora.memory.phases == full.memory.phases
+    assert full.memory.peak - lora.memory.peak == 9 * count - 32256 > 0
+    assert (lora.parameters, lora.trainable, full.trainable) == (count, 3584, count)
+    assert (f"LoRA r 8 on q_proj,v_proj: 3584 trainable parameters (0.00 M, {100 * 3584 / count:.2f} % of the model), "
+            "no reference copy (the base with the adapter disabled)") in lora.format()
+    assert not any(line.startswith("LoRA") for line in full.format())
+
+
+def test_zero3_gathers_the_base_and_the_adapters_for_the_rollouts(tmp_path):
+    """ZeRO-3 over 4 devices with LoRA: weights (P + 3584) x 2 / 4, gathered (P + 3584) x 2 x 3/4."""
+    config = tiny_config(build_tokenizer())
+    held = count_parameters(config) + 3584
+    found = terms(grpo_preflight(config, args(tmp_path, lora=QV), [PROMPT], devices=4, zero=3, measured=True))
+    assert (found["weights"], found["gathered"]) == (held * 2 / 4, held * 2 * 3 / 4)
 
 
 def test_zero_stage_is_read_from_a_deepspeed_json(tmp_path):

@@ -6,11 +6,11 @@ the first rows of a training set (:func:`measure_rows`) or, without data, on cli
 at the most frames and pixels the budget allows (:func:`measure_budget`, an upper bound). The
 parameter count comes from the model built on the meta device (no weights).
 
-The memory model is simple on purpose, and every term is printed. ``P`` parameters (all trained),
-``w`` bytes per value (2 for bfloat16/float16, 4 for float32), ``N`` devices, ``h`` and ``L`` the
-hidden size and layer count (language model; the vision tower's likewise), ``B`` the micro-batch
-(``per_device_train_batch_size`` completions), ``S`` prompt + completion tokens, ``T`` completion
-tokens, ``V`` the vocabulary:
+The memory model is simple on purpose, and every term is printed. ``P`` parameters (all trained;
+with LoRA, below), ``w`` bytes per value (2 for bfloat16/float16, 4 for float32), ``N`` devices,
+``h`` and ``L`` the hidden size and layer count (language model; the vision tower's likewise), ``B``
+the micro-batch (``per_device_train_batch_size`` completions), ``S`` prompt + completion tokens,
+``T`` completion tokens, ``V`` the vocabulary:
 
     resident, per device
       weights      P w, divided by N under ZeRO-3
@@ -33,6 +33,14 @@ tokens, ``V`` the vocabulary:
 
     peak = resident + max(training, rollouts)
 
+With LoRA (``args.lora``) the base is frozen in its dtype and ``Q`` adapter parameters train:
+``r (in + out)`` for each targeted linear layer of shape ``(out, in)``, matched by peft itself on
+the meta-device model (:func:`count_lora_parameters`). Weights are then ``(P + Q) w``, gradients
+and optimizer states are those of ``Q`` alone, sharded as above (the adapters counted at ``w``;
+peft may keep them in float32, ``2 Q`` bytes more); there is no reference term (the reference is
+the base with the adapter disabled), and the rollouts gather ``(P + Q) w``. Activations are counted
+as above: the backward pass still runs through the layers to reach the adapters.
+
 Optimizer offload, fragmentation, communication buckets and the CUDA context are not modelled:
 leave headroom.
 """
@@ -53,6 +61,7 @@ from transformers import AutoModelForImageTextToText
 from vqi_video import IMAGE_BACKEND, TEMPORAL_PATCH_SIZE, Clip, ClipBatch, PixelBudget, user_message
 
 from .config import VideoGRPOConfig
+from .lora import LoraSettings, add_lora
 from .rollout import FrameSampling, load_clips
 
 #: Bytes in one GB as GPU memory is sold and reported (an "80 GB" card holds 80 * 2**30 bytes).
@@ -139,6 +148,20 @@ def count_parameters(model_config: Any) -> int:
     with torch.device("meta"):
         model = AutoModelForImageTextToText.from_config(model_config)
     return sum(p.numel() for p in model.parameters())
+
+
+def count_lora_parameters(model_config: Any, settings: LoraSettings) -> int:
+    """Parameters of the LoRA adapter ``settings`` puts on the model ``model_config`` describes: ``r (in + out)``
+    for each linear layer of shape ``(out, in)`` that ``target_modules`` matches, as the trainer wraps it
+    (:func:`vqi_grpo.add_lora`, peft's matching) on the model built on the meta device (no memory).
+
+    Raises:
+        ImportError: when peft is missing, with the install command.
+        ValueError: when no module matches ``target_modules`` (peft's message).
+    """
+    with torch.device("meta"):
+        model = add_lora(AutoModelForImageTextToText.from_config(model_config), settings)
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 def zero_stage(deepspeed: str | Path | dict[str, Any] | None) -> int:
@@ -229,7 +252,9 @@ class GRPOPreflight:
     """What one GRPO step of a config costs (see the module docstring for the memory model).
 
     Attributes:
-        parameters: parameters of the policy (all trained).
+        parameters: parameters of the policy's model (its base, with LoRA).
+        trainable: parameters trained: ``parameters``, or with LoRA the adapter's.
+        lora: the LoRA adapter (``args.lora``); None: full finetuning.
         devices: processes the run is sized for.
         zero_stage: DeepSpeed ZeRO stage (0: none).
         dtype: the training dtype.
@@ -246,6 +271,8 @@ class GRPOPreflight:
     """
 
     parameters: int
+    trainable: int
+    lora: LoraSettings | None
     devices: int
     zero_stage: int
     dtype: str
@@ -282,9 +309,13 @@ class GRPOPreflight:
             f"{self.completions_per_device // max(1, self.prompts_per_device)} generations = {self.completions_per_device}, "
             f"plus up to {self.shuffled_per_device} shuffled (temporal reward); per optimiser step "
             f"(x{per_step}: accumulation x devices): {self.completions_per_device * per_step} + {self.shuffled_per_device * per_step}",
-            f"memory per device ({self.parameters / 1e9:.2f} B parameters, {self.dtype}, ZeRO-{self.zero_stage} "
-            f"over {self.devices} devices, gradient checkpointing {'on' if self.gradient_checkpointing else 'off'}):",
         ]
+        if self.lora is not None:
+            lines.append(f"LoRA r {self.lora.r} on {','.join(self.lora.target_modules)}: {self.trainable} trainable parameters "
+                         f"({self.trainable / 1e6:.2f} M, {100 * self.trainable / self.parameters:.2f} % of the model), "
+                         "no reference copy (the base with the adapter disabled)")
+        lines.append(f"memory per device ({self.parameters / 1e9:.2f} B parameters, {self.dtype}, ZeRO-{self.zero_stage} "
+                     f"over {self.devices} devices, gradient checkpointing {'on' if self.gradient_checkpointing else 'off'}):")
         return lines + self.memory.format()
 
 
@@ -316,12 +347,17 @@ def grpo_preflight(
     def shard(stage: int) -> int:  # the devices a term is split over from ZeRO stage ``stage`` on
         return devices if zero >= stage else 1
 
+    if args.lora is None:
+        trainable, held, weights = count, count, str(count)
+    else:
+        trainable = count_lora_parameters(model_config, args.lora)
+        held, weights = count + trainable, f"({count} + {trainable})"
     resident = [
-        _term("weights", count * w / shard(3), f"{count} x {w} / {shard(3)}"),
-        _term("gradients", count * w / shard(2), f"{count} x {w} / {shard(2)}"),
-        _term("optimizer", count * adam / shard(1), f"{count} x {adam} / {shard(1)}"),
+        _term("weights", held * w / shard(3), f"{weights} x {w} / {shard(3)}"),
+        _term("gradients", trainable * w / shard(2), f"{trainable} x {w} / {shard(2)}"),
+        _term("optimizer", trainable * adam / shard(1), f"{trainable} x {adam} / {shard(1)}"),
     ]
-    if args.beta:
+    if args.beta and args.lora is None:
         resident.append(_term("reference", count * w / shard(3), f"{count} x {w} / {shard(3)} (beta {args.beta})"))
 
     batch = args.per_device_train_batch_size
@@ -341,11 +377,11 @@ def grpo_preflight(
     shuffled = prompts_per_device * args.temporal_generations if temporal else 0
     rollouts = [_kv_cache(text, w, max(batch, shuffled), sequence)]
     if zero == 3:
-        rollouts.insert(0, _term("gathered", count * w * (1 - 1 / devices), f"{count} x {w} x (1 - 1/{devices})"))
+        rollouts.insert(0, _term("gathered", held * w * (1 - 1 / devices), f"{weights} x {w} x (1 - 1/{devices})"))
     memory = MemoryEstimate(tuple(resident), {"training": training, "rollouts": tuple(rollouts)})
     return GRPOPreflight(
-        parameters=count, devices=devices, zero_stage=zero, dtype=dtype, gradient_checkpointing=checkpointing,
-        prompts=tuple(prompts), measured=measured, completion_length=completion,
+        parameters=count, trainable=trainable, lora=args.lora, devices=devices, zero_stage=zero, dtype=dtype,
+        gradient_checkpointing=checkpointing, prompts=tuple(prompts), measured=measured, completion_length=completion,
         prompts_per_device=prompts_per_device, completions_per_device=batch, shuffled_per_device=shuffled,
         steps_factor=args.gradient_accumulation_steps * devices, memory=memory,
     )
