@@ -134,12 +134,14 @@ def run_stage(
         bonus = partial(temporal_reward, alpha=r.alpha, mu=r.mu, mode=r.temporal_mode)
         temporal = {"correctness": correctness, "temporal_reward": bonus}
     trainer = VideoGRPOTrainer(model, processor, rewards, args, trainer_rows(rows), **temporal)
-    trainer.train(resume_from_checkpoint=str(last) if last else None)
+    seconds = trainer.train(resume_from_checkpoint=str(last) if last else None).metrics["train_runtime"]
     trainer.save_model(str(final))  # on process 0 (transformers')
     summary = _summary(trainer, skipped=sum(processes.gather([trainer.skipped])))
     processes.main_writes(lambda: (processor.save_pretrained(str(final)), summary.write(stage_summary(final))))
     if processes.main:
-        print(f"{stage}: {trainer.state.global_step} steps, {summary.skipped_prompts} prompts skipped; model in {final}")
+        minutes, rest = divmod(round(seconds), 60)
+        print(f"{stage}: {trainer.state.global_step} steps, {summary.skipped_prompts} prompts skipped, "
+              f"trained for {minutes} min {rest} s{' (since the resumed checkpoint)' if last else ''}; model in {final}")
     return final
 
 
