@@ -348,10 +348,13 @@ class VideoGRPOTrainer(Trainer):
         if self.args.lora is None:
             return super()._save(output_dir, state_dict)
         output_dir = output_dir if output_dir is not None else self.args.output_dir
-        super()._save(str(Path(output_dir) / ADAPTER_DIR))  # the adapter, processor and training args
-        if self.args.should_save:
-            save_merged(self.accelerator.unwrap_model(self.model), output_dir)
-            self.processing_class.save_pretrained(output_dir)
+        # Under ZeRO-3 each process holds a shard of every weight (the state dict transformers gathered
+        # holds the adapter alone): gather them all, on every process, as the rollouts do, to merge.
+        with unwrap_model_for_generation(self.model_wrapped, self.accelerator) as model:
+            super()._save(str(Path(output_dir) / ADAPTER_DIR))  # the adapter, processor and training args
+            if self.args.should_save:
+                save_merged(model, output_dir)
+                self.processing_class.save_pretrained(output_dir)
 
     def _load_from_checkpoint(self, resume_from_checkpoint: str, model: Any = None) -> None:
         """Load a checkpoint's weights through ``from_pretrained`` (with LoRA: its adapter).

@@ -2,7 +2,8 @@
 
 Run by test_distributed.py, once as one process and once under ``accelerate launch --num_processes 2``.
 Usage: train_two_steps.py JUDGE_DIR ROWS_JSON OUT_DIR PER_DEVICE_BATCH [SETTINGS_JSON]
-(SETTINGS_JSON: more VideoGRPOConfig keyword arguments, e.g. {"deepspeed": "zero2.json"}).
+(SETTINGS_JSON: more VideoGRPOConfig keyword arguments, e.g. {"deepspeed": "zero2.json"}; "lora": the
+LoraSettings fields, e.g. {"lora": {"r": 4, "alpha": 8}}).
 """
 
 import json
@@ -10,7 +11,7 @@ import sys
 
 from transformers import AutoModelForImageTextToText, AutoProcessor
 
-from vqi_grpo import VideoGRPOConfig, VideoGRPOTrainer
+from vqi_grpo import LoraSettings, VideoGRPOConfig, VideoGRPOTrainer
 
 
 def parity(completions, completion_ids, **_):
@@ -20,6 +21,8 @@ def parity(completions, completion_ids, **_):
 def main() -> None:
     judge_dir, rows_file, out_dir, per_device = sys.argv[1:5]
     settings = json.loads(sys.argv[5]) if len(sys.argv) > 5 else {}
+    if "lora" in settings:
+        settings["lora"] = LoraSettings(**settings["lora"])
     rows = json.loads(open(rows_file).read())
     args = VideoGRPOConfig(
         output_dir=out_dir, per_device_train_batch_size=int(per_device), num_generations=4,
