@@ -12,6 +12,7 @@ def test_image_is_a_one_frame_clip(tmp_path, suffix):
     Image.new("RGB", (640, 480), (200, 40, 90)).save(path, quality=100)
     clip = read_video(path)  # read_video hands images to read_image
     assert clip.backend == "pillow"
+    assert clip.frames.flags.writeable  # torch warns on a read-only array
     # 480x640 -> 476x644 (nearest multiples of 28, within the budget).
     assert clip.frames.shape == (1, 476, 644, 3)
     assert np.abs(clip.frames.reshape(-1, 3).astype(int) - [200, 40, 90]).max() <= 3

@@ -8,6 +8,7 @@ import importlib.metadata
 
 from vqi_video.backbone import BACKBONES, Backbone, backbone_of, backbone_of_model
 from vqi_video.batching import ClipBatch, ClipRows, encode_clips
+from vqi_video.cache import ClipCache
 from vqi_video.clip import IMAGE_BACKEND, Clip
 from vqi_video.errors import VideoDecodeError
 from vqi_video.image import read_image
@@ -32,6 +33,7 @@ __version__ = importlib.metadata.version("vqi-video")
 __all__ = [
     # Decoding and sampling
     "Clip",
+    "ClipCache",
     "IMAGE_BACKEND",
     "PixelBudget",
     "TEMPORAL_PATCH_SIZE",

@@ -62,7 +62,7 @@ def read_image(path: str | Path, *, budget: PixelBudget | None = DEFAULT_BUDGET)
     if size is not None and size != source_size:
         image = image.resize((size[1], size[0]), Image.Resampling.BICUBIC)
     return Clip(
-        frames=np.asarray(image, dtype=np.uint8)[None],
+        frames=np.array(image, dtype=np.uint8)[None],  # a writable copy: PIL's buffer is read-only, torch warns
         indices=np.zeros(1, dtype=np.int64),
         timestamps=np.zeros(1, dtype=np.float64),
         fps=1.0 / IMAGE_DURATION_S,
