@@ -98,6 +98,8 @@ def test_grpo_raises_a_simple_reward_and_trains_both_towers(judge_dir, tmp_path,
     assert sum(rewards[-2:]) / 2 > sum(rewards[:2]) / 2 + 0.1, rewards
     changed = {n for n, p in trainer.model.named_parameters() if not torch.equal(p, before[n])}
     assert changed == trained  # every trained weight moved and no frozen one
+    # One prompt a step over 4 clips: each decoded once, then read from the clip cache.
+    assert (trainer.clip_cache.misses, trainer.clip_cache.hits) == (4, trainer.args.max_steps - 4)
     assert any(".visual." in n for n in changed) and any(".language_model." in n for n in changed)
     assert all(".lora_" in n for n in trained) == ("lora" in tuning)  # LoRA: the adapters alone
 
@@ -212,6 +214,43 @@ def test_accumulation_steps_share_batch_scaling_and_dapo_tokens(judge_dir, tmp_p
     assert [m for b in trainer._buffer for m in b["completion_mask"].sum(1).tolist()] == kept
     assert normalisers == [float(sum(kept))] * 2
 
+
+
+def test_old_log_probabilities_come_from_the_first_pass_over_the_rollouts(judge_dir, tmp_path):
+    """num_iterations 2 with two accumulation steps: no forward is spent on the old log-probabilities
+    at rollout time; the first pass over a batch (both micro-batches, before the optimiser step)
+    keeps its own log-probabilities, which equal a separate no-grad forward of the sampling policy
+    (what trl computes), and the second pass, after the step, uses those while its own differ."""
+    rows = rows_for(tmp_path / "data", {"video_score": 4})
+    trainer = make_trainer(judge_dir, rows, tmp_path, [_token_parity], per_device_train_batch_size=8,
+                           gradient_accumulation_steps=2, max_steps=2, num_iterations=2, learning_rate=3e-2)
+    sampled, passes = [], []
+    generate, compute_loss = trainer._generate_and_score, trainer.compute_loss
+
+    def spy_generate(batch_rows, micro):
+        inputs = generate(batch_rows, micro)
+        assert "old_logps" not in inputs
+        with torch.no_grad():
+            sampled.append(trainer._logps(trainer.model, inputs))
+        return inputs
+
+    def spy_loss(model, inputs, return_outputs=False, num_items_in_batch=None):
+        before = inputs.get("old_logps")
+        loss = compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        with torch.no_grad():
+            passes.append((before, inputs["old_logps"].clone(), trainer._logps(model, inputs)))
+        return loss
+
+    trainer._generate_and_score, trainer.compute_loss = spy_generate, spy_loss
+    trainer.train()
+    assert len(sampled) == 2 and len(passes) == 4  # one rollout batch of two micro-batches, two passes
+    mask = [b["completion_mask"].bool() for b in trainer._buffer]
+    for micro, (before, old, now) in enumerate(passes[:2]):
+        assert before is None
+        torch.testing.assert_close(old[mask[micro]], sampled[micro][mask[micro]])
+    for micro, (before, old, now) in enumerate(passes[2:]):
+        torch.testing.assert_close(old, passes[micro][1])
+        assert not torch.allclose(now[mask[micro]], old[mask[micro]])  # the step moved the policy
 
 @both_backbones
 def test_mixed_tasks_video_pairs_and_images_in_one_batch(judge_dir, tmp_path):

@@ -49,7 +49,7 @@ class VideoGRPOConfig(TrainingArguments):
     )
     encode_clips_once: bool = field(
         default=True,
-        metadata={"help": "Loss forwards (and the old and reference log-probabilities) encode each distinct clip of a "
+        metadata={"help": "Loss forwards (and the reference log-probabilities) encode each distinct clip of a "
                           "micro-batch once and share its features with the rows showing it, so the backward pass goes "
                           "through the vision tower once per clip; false: every row carries its clips' pixels and the "
                           "tower runs once per completion (the same gradients, G times the vision work)."},
@@ -75,6 +75,11 @@ class VideoGRPOConfig(TrainingArguments):
     )
     fps: float = field(default=2.0, metadata={"help": "Frames per second sampled from each video."})
     max_frames: int = field(default=16, metadata={"help": "Most frames per video (authors: 16)."})
+    clip_cache_mb: int = field(
+        default=512,
+        metadata={"help": "Decoded clips kept in memory (MB of frames), so a prompt drawn again in a later epoch is "
+                          "not decoded again (vqi_video.ClipCache); 0: decode every time."},
+    )
     min_pixels: int | None = field(default=None, metadata={"help": "Fewest pixels per frame; None: processor's."})
     max_pixels: int | None = field(default=None, metadata={"help": "Most pixels per frame; None: processor's."})
 
@@ -131,6 +136,8 @@ class VideoGRPOConfig(TrainingArguments):
             check_weights(self.task_weights)
         if self.num_iterations < 1:
             raise ValueError(f"num_iterations={self.num_iterations} must be >= 1")
+        if self.clip_cache_mb < 0:
+            raise ValueError(f"clip_cache_mb={self.clip_cache_mb} must be >= 0 (0 turns the cache off)")
 
     def to_dict(self) -> dict[str, Any]:
         """transformers' serialisation (``grpo_config.json`` in every checkpoint), ``lora`` as a mapping."""

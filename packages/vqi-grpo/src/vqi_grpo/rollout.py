@@ -23,6 +23,7 @@ from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList,
 from vqi_video import (
     Clip,
     ClipBatch,
+    ClipCache,
     PixelBudget,
     encode_clips,
     group_permutation,
@@ -58,9 +59,11 @@ class FrameSampling(Protocol):
     max_frames: int
 
 
-def load_clips(row: dict[str, Any], args: FrameSampling, budget: PixelBudget) -> list[Clip]:
-    """Decode and sample a row's media (``row["media"]``, paths) as the rollouts see them."""
-    return [read_video(path, fps=args.fps, max_frames=args.max_frames, budget=budget) for path in row["media"]]
+def load_clips(row: dict[str, Any], args: FrameSampling, budget: PixelBudget, cache: ClipCache | None = None) -> list[Clip]:
+    """Decode and sample a row's media (``row["media"]``, paths) as the rollouts see them, through
+    ``cache`` when given (clips it holds are not decoded again)."""
+    read = cache.read if cache is not None else read_video
+    return [read(path, fps=args.fps, max_frames=args.max_frames, budget=budget) for path in row["media"]]
 
 
 def _truncate(ids: torch.Tensor, eos: set[int]) -> list[list[int]]:

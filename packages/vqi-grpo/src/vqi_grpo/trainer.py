@@ -34,7 +34,7 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from trl.models.utils import prepare_deepspeed, unwrap_model_for_generation
 from trl.trainer.utils import RepeatSampler, selective_log_softmax
 
-from vqi_video import ClipRows, VideoDecodeError, vision_token_ids
+from vqi_video import ClipCache, ClipRows, VideoDecodeError, vision_token_ids
 
 from .config import VideoGRPOConfig
 from .lora import ADAPTER_DIR, add_lora, load_adapter_weights, save_merged
@@ -107,6 +107,7 @@ class VideoGRPOTrainer(Trainer):
         tok = processor.tokenizer
         self.sampler = Sampler(processor, args, vision_token_ids(tok), _eos_ids(model, tok), tok.pad_token_id)
         self.budget = args.pixel_budget(processor)
+        self.clip_cache = ClipCache(args.clip_cache_mb * 2**20)
         self._buffer: list[dict[str, Any]] = []
         self._tokens = torch.zeros(())
         self._metrics: dict[str, list[float]] = defaultdict(list)
@@ -151,7 +152,7 @@ class VideoGRPOTrainer(Trainer):
         for g in range(len(rows) // n):
             group_rows = rows[g * n : (g + 1) * n]
             try:
-                clips = load_clips(group_rows[0], self.args, self.budget)
+                clips = load_clips(group_rows[0], self.args, self.budget, self.clip_cache)
             except (VideoDecodeError, FileNotFoundError) as err:
                 self.skipped += 1
                 logger.warning("skipped a prompt (%s): %s", group_rows[0].get("id", group_rows[0]["media"]), err)
@@ -222,10 +223,8 @@ class VideoGRPOTrainer(Trainer):
         inputs = prompt | completion | {"rewards": total}
         inputs = {k: v.to(self.accelerator.device) for k, v in inputs.items()}
         inputs["clips"] = batch.rows(clips).to(self.accelerator.device)  # each row's clips, for the forwards
-        with torch.no_grad():
-            if self.args.num_iterations > 1:
-                inputs["old_logps"] = self._logps(self.model, inputs)
-            if self.args.beta:
+        if self.args.beta:
+            with torch.no_grad():
                 inputs["ref_logps"] = self._reference_logps(inputs)
         return inputs
 
@@ -316,9 +315,14 @@ class VideoGRPOTrainer(Trainer):
             # so distributed gradient reduction stays in step.
             return sum(p.sum() for p in model.parameters() if p.requires_grad) * 0.0
         logps = self._logps(model, inputs)
+        if "old_logps" not in inputs:
+            # The first pass over these rollouts: no optimiser step since they were sampled, so the
+            # sampling policy's log-probabilities are this forward's. Kept for the other
+            # num_iterations - 1 passes (trl spends a forward on them at generation time).
+            inputs["old_logps"] = logps.detach()
         loss, metrics = grpo_loss(
             logps,
-            inputs.get("old_logps", logps.detach()),
+            inputs["old_logps"],
             inputs.get("ref_logps"),
             inputs["advantages"],
             inputs["completion_mask"],
