@@ -141,23 +141,46 @@ def example(
     return [user_message(question, clips), {"role": "assistant", "content": target}], clips
 
 
-def _labels(processor: Any, conversations: list, clips: list, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Train only on the assistant's answer and its end token: the prompt and padding are ignored."""
-    prompts = build_inputs(processor, [c[:1] for c in conversations], clips, padding_side="right")
-    prompt_lengths = prompts["attention_mask"].sum(dim=1)
-    labels = batch["input_ids"].clone()
-    end = processor.tokenizer.convert_tokens_to_ids("<|im_end|>")
-    for row, length in enumerate(prompt_lengths.tolist()):
-        labels[row, :length] = -100
-        ends = (labels[row] == end).nonzero()
-        labels[row, int(ends[0]) + 1 :] = -100  # the newline after <|im_end|> and the padding
+def _labels(tokenizer: Any, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Train only on the assistant's answer and its end token: the prompt and padding are ignored.
+
+    The answer starts after the last assistant header (``<|im_start|>assistant\n``, which the
+    tokenizer splits off at the special token, so it encodes alike wherever it stands) and ends with
+    the first ``<|im_end|>`` after it.
+    """
+    header = tokenizer.encode("<|im_start|>assistant\n", add_special_tokens=False)
+    end = tokenizer.convert_tokens_to_ids("<|im_end|>")
+    labels = torch.full_like(batch["input_ids"], -100)
+    width = len(header)
+    for row, ids in enumerate(batch["input_ids"].tolist()):
+        start = max(i + width for i in range(len(ids) - width + 1) if ids[i : i + width] == header)
+        stop = ids.index(end, start) + 1
+        labels[row, start:stop] = batch["input_ids"][row, start:stop]
     return labels
+
+
+class _TeachingBatches(torch.utils.data.IterableDataset):
+    """The model inputs (with ``labels``) of :func:`teach_format`'s steps, drawn in order from one
+    seeded stream of :func:`example` s."""
+
+    def __init__(self, processor: Any, steps: int, seed: int, batch_size: int, **drawing: Any) -> None:
+        self.processor, self.steps, self.seed, self.batch_size = processor, steps, seed, batch_size
+        self.tasks = list(drawing.pop("tasks"))
+        self.drawing = drawing
+
+    def __iter__(self):
+        rng = np.random.default_rng(self.seed)
+        for _ in range(self.steps):
+            drawn = [example(TASKS[str(rng.choice(self.tasks))], rng, **self.drawing) for _ in range(self.batch_size)]
+            batch = build_inputs(self.processor, [c for c, _ in drawn], [k for _, k in drawn],
+                                 add_generation_prompt=False, padding_side="right")
+            yield batch | {"labels": _labels(self.processor.tokenizer, batch)}
 
 
 def teach_format(
     model: Any, processor: Any, *, steps: int, seed: int = 0, batch_size: int = 16, lr: float = 2e-3,
     tasks: Sequence[str] = TEACHING_TASKS, prior_share: float = 0.5, temporal_share: float = 0.5, size: int = 112,
-    progress: bool = False,
+    progress: bool = False, prefetch: bool = True,
 ) -> list[float]:
     """Supervised steps on described, naively answered examples (see the module docstring).
 
@@ -173,26 +196,21 @@ def teach_format(
         temporal_share: how often a video clip's damage is temporal (see :func:`example`).
         size: frame side of the synthetic clips, in pixels.
         progress: show a progress bar with the running loss.
+        prefetch: draw the examples and build the inputs in a worker process while the model trains
+            on the batch before (the same batches either way; about a third of a step on the CPU).
 
     Returns:
         The loss of every step.
     """
-    rng = np.random.default_rng(seed)
+    batches = _TeachingBatches(processor, steps, seed, batch_size, tasks=tasks, prior_share=prior_share,
+                               temporal_share=temporal_share, size=size)
+    loader = torch.utils.data.DataLoader(batches, batch_size=None, num_workers=int(prefetch), prefetch_factor=4 if prefetch else None)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
     model.train()
     losses = []
-    bar = tqdm(range(steps), desc="teaching the base judge", disable=not progress)
-    for _ in bar:
-        drawn = [
-            example(TASKS[str(rng.choice(list(tasks)))], rng, prior_share=prior_share,
-                    temporal_share=temporal_share, size=size)
-            for _ in range(batch_size)
-        ]
-        conversations = [c for c, _ in drawn]
-        clips = [k for _, k in drawn]
-        batch = build_inputs(processor, conversations, clips, add_generation_prompt=False, padding_side="right")
-        labels = _labels(processor, conversations, clips, batch)
-        loss = model(**batch, labels=labels).loss
+    bar = tqdm(loader, total=steps, desc="teaching the base judge", disable=not progress)
+    for batch in bar:
+        loss = model(**batch).loss
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
