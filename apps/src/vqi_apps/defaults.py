@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from vqi_diffdpo import build_tiny_wan, pretrain_generator
-from vqi_judge import ManifestRow, build_tiny_judge, write_manifest
+from vqi_judge import ManifestRow, build_tiny_judge, read_manifest, write_manifest
 from vqi_video.synthetic_generation import generator_examples
 from vqi_video.synthetic_tasks import make_synthetic_dataset
 
@@ -44,6 +44,8 @@ GENERATOR_STEPS = 2000
 # 0.9-1.3.
 GENERATOR_CLEAN = 0.0
 SYNTHETIC_EVAL = "synthetic-eval-v2"
+# The tiny stages' training sets (vqi_apps.stages), one folder per seed and counts.
+SYNTHETIC_TRAIN = "synthetic-train-v2"
 # Held out: training sets of the tiny defaults are drawn with other seeds.
 SYNTHETIC_EVAL_SEED = 1000
 SYNTHETIC_EVAL_COUNTS = {"image_score": 64, "video_score": 64, "aigc_score": 64, "compare": 64, "vqa": 66}
@@ -99,6 +101,15 @@ def synthetic_dataset(folder: Path, counts: dict[str, int], seed: int) -> Path:
     rows = make_synthetic_dataset(folder, counts, seed=seed)
     manifest = folder / "manifest.jsonl"
     write_manifest([ManifestRow(**row) for row in rows], manifest)
+    return manifest
+
+
+def synthetic_training_set(manifest: Path, counts: dict[str, int], seed: int) -> Path:
+    """Write ``manifest`` listing the synthetic training set of ``counts`` drawn from ``seed``, its
+    media built into the cache once and shared by every run that trains on the same set."""
+    name = f"{SYNTHETIC_TRAIN}-{seed}-" + "-".join(f"{task}{count}" for task, count in sorted(counts.items()))
+    folder = built(name, lambda path: synthetic_dataset(path, counts, seed).parent).resolve()
+    write_manifest(read_manifest(folder / "manifest.jsonl"), manifest)  # media paths into the cache
     return manifest
 
 

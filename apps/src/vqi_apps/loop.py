@@ -15,7 +15,7 @@ from pathlib import Path
 from statistics import mean
 from typing import Annotated, Any, TypeVar
 
-from vqi_apps.defaults import synthetic_dataset
+from vqi_apps.defaults import synthetic_training_set
 from vqi_apps.generation import (
     Candidates,
     GeneratorConfig,
@@ -350,7 +350,7 @@ class Loop:
             return read_manifest(stage2_data)
         manifest = self.run.judge_data
         if not manifest.is_file():
-            self.processes.main_writes(lambda: synthetic_dataset(manifest.parent, c.judge_synthetic, seed=3))
+            self.processes.main_writes(lambda: synthetic_training_set(manifest, c.judge_synthetic, seed=3))
         return read_manifest(manifest)
 
     def open_judge(self, path: Path) -> Judge:

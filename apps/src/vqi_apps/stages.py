@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from vqi_apps.config import claim_folder, tiny_config, writable_folder
-from vqi_apps.defaults import synthetic_dataset, tiny_judge
+from vqi_apps.defaults import synthetic_training_set, tiny_judge
 from vqi_apps.processes import Processes
 from vqi_apps.runfolder import is_complete, previous_stage
 from vqi_apps.training import StageConfig, grpo_args, run_stage
@@ -52,13 +52,13 @@ def prepare(stage: str, path: Path, overrides: list[str]) -> StageConfig:
 
 
 def train_rows(config: StageConfig, stage: str) -> list[ManifestRow]:
-    """The training manifest's rows, or a synthetic set written into the stage folder."""
+    """The training manifest's rows, or a synthetic set (built into the cache once) listed in the stage folder."""
     if config.train:
         return read_manifest(config.train, media_root=config.media_root)
     manifest = config.run.training_data(stage)
     if not manifest.is_file():
         counts = config.synthetic or SYNTHETIC[stage]
-        Processes.current().main_writes(lambda: synthetic_dataset(manifest.parent, counts, seed=SYNTHETIC_SEEDS[stage]))
+        Processes.current().main_writes(lambda: synthetic_training_set(manifest, counts, seed=SYNTHETIC_SEEDS[stage]))
     return read_manifest(manifest)
 
 
