@@ -216,11 +216,12 @@ def test_accumulation_steps_share_batch_scaling_and_dapo_tokens(judge_dir, tmp_p
 
 
 
-def test_old_log_probabilities_come_from_the_first_pass_over_the_rollouts(judge_dir, tmp_path):
+def test_old_log_probabilities_come_from_the_first_pass_over_the_rollouts(judge_dir, tmp_path, recwarn):
     """num_iterations 2 with two accumulation steps: no forward is spent on the old log-probabilities
     at rollout time; the first pass over a batch (both micro-batches, before the optimiser step)
     keeps its own log-probabilities, which equal a separate no-grad forward of the sampling policy
-    (what trl computes), and the second pass, after the step, uses those while its own differ."""
+    (what trl computes), and the second pass, after the step, uses those while its own differ. The
+    rollouts print no FutureWarning about trl's use of ``is_gradient_checkpointing``."""
     rows = rows_for(tmp_path / "data", {"video_score": 4})
     trainer = make_trainer(judge_dir, rows, tmp_path, [_token_parity], per_device_train_batch_size=8,
                            gradient_accumulation_steps=2, max_steps=2, num_iterations=2, learning_rate=3e-2)
@@ -251,6 +252,7 @@ def test_old_log_probabilities_come_from_the_first_pass_over_the_rollouts(judge_
     for micro, (before, old, now) in enumerate(passes[2:]):
         torch.testing.assert_close(old, passes[micro][1])
         assert not torch.allclose(now[mask[micro]], old[mask[micro]])  # the step moved the policy
+    assert not [w for w in recwarn if "is_gradient_checkpointing" in str(w.message)]
 
 @both_backbones
 def test_mixed_tasks_video_pairs_and_images_in_one_batch(judge_dir, tmp_path):

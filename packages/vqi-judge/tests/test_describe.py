@@ -79,19 +79,3 @@ def test_teaching_damage_is_spatial_on_stills_and_temporal_at_the_share_asked():
     share = np.mean([teaching_damage(rng, False, 0.0).temporal_severity > 0 for _ in range(400)])
     assert 0.2 < share < 0.37, share
 
-
-def test_teaching_in_a_worker_process_trains_on_the_same_batches(tmp_path):
-    """teach_format draws and builds its batches in a worker process by default: the losses of
-    three steps equal, to the bit, those of building them in this process."""
-    from transformers import AutoModelForImageTextToText, AutoProcessor
-
-    from vqi_judge import build_tiny_judge
-    from vqi_judge.instruct import teach_format
-
-    folder = build_tiny_judge(tmp_path / "j", seed=0)
-    losses = {}
-    for prefetch in (True, False):
-        model = AutoModelForImageTextToText.from_pretrained(folder)
-        losses[prefetch] = teach_format(model, AutoProcessor.from_pretrained(folder), steps=3, batch_size=4, prefetch=prefetch)
-    assert losses[True] == losses[False]
-    assert len(set(losses[True])) == 3  # three different batches

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import copy
 import logging
+import warnings
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -201,7 +203,7 @@ class VideoGRPOTrainer(Trainer):
             self._log_rollouts(names, torch.empty(0, len(names)), torch.empty(0), [])
             return {"empty": True}
         model = self.model_wrapped
-        with unwrap_model_for_generation(model, self.accelerator) as unwrapped:
+        with _unwrapped(model, self.accelerator) as unwrapped:
             unwrapped.eval()
             batch = self.sampler.sample(unwrapped, groups)
             unwrapped.train()
@@ -354,7 +356,7 @@ class VideoGRPOTrainer(Trainer):
         output_dir = output_dir if output_dir is not None else self.args.output_dir
         # Under ZeRO-3 each process holds a shard of every weight (the state dict transformers gathered
         # holds the adapter alone): gather them all, on every process, as the rollouts do, to merge.
-        with unwrap_model_for_generation(self.model_wrapped, self.accelerator) as model:
+        with _unwrapped(self.model_wrapped, self.accelerator) as model:
             super()._save(str(Path(output_dir) / ADAPTER_DIR))  # the adapter, processor and training args
             if self.args.should_save:
                 save_merged(model, output_dir)
@@ -381,6 +383,17 @@ class VideoGRPOTrainer(Trainer):
             logs[name] = sum(values) / len(values)
         self._metrics.clear()
         super().log(logs, start_time)
+
+
+@contextmanager
+def _unwrapped(model: Any, accelerator: Any) -> Iterator[Any]:
+    """trl's ``unwrap_model_for_generation`` (the whole model, gathered under ZeRO-3), without the
+    FutureWarning transformers 5 raises on the property trl reads: it is about trl's code, not the
+    user's, and would repeat at every rollout."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+        with unwrap_model_for_generation(model, accelerator) as unwrapped:
+            yield unwrapped
 
 
 def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
