@@ -45,3 +45,15 @@ def test_top_k_and_top_p_keep_only_the_likeliest_tokens():
 def test_row_seeds_are_distinct_and_reproducible():
     assert row_seeds(5, 8) == row_seeds(5, 8)
     assert len(set(row_seeds(5, 8))) == 8 and row_seeds(5, 8) != row_seeds(6, 8)
+
+
+def test_draws_taken_in_chunks_are_the_per_step_stream():
+    """40 decoding steps (across chunks of SeededSampling.CHUNK = 16): each row's scores are its
+    logits plus the Gumbel noise of the uniform draws its generator gives one step at a time."""
+    logits = torch.randn(2, 30)
+    sampling = SeededSampling([11, 12], temperature=1.0)
+    streams = [torch.Generator().manual_seed(s) for s in (11, 12)]
+    for _ in range(40):
+        uniform = torch.stack([torch.rand(30, generator=g) for g in streams])
+        expected = logits - torch.log(-torch.log(uniform.clamp(1e-20, 1.0 - 1e-7)))
+        assert torch.equal(sampling(None, logits.clone()), expected)

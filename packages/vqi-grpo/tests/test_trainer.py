@@ -15,7 +15,7 @@ from safetensors.torch import load_file
 from transformers import AutoModelForImageTextToText, AutoProcessor, TrainerCallback
 
 from vqi_grpo import LoraSettings, TaskMixSampler, VideoGRPOConfig, VideoGRPOTrainer, group_advantages
-from vqi_grpo.rollout import Group, Sampler, load_clips, truncated
+from vqi_grpo.rollout import Draw, Group, Sampler, load_clips, truncated
 from vqi_judge import ManifestRow, build_tiny_judge, trainer_rows, with_media_root
 from vqi_judge.tiny import BACKBONES
 from vqi_rewards import Correctness, format_reward, make_choice_reward, make_score_reward, temporal_reward
@@ -319,9 +319,30 @@ def test_token_shuffle_in_one_vision_pass_equals_encoding_shuffled_pixels(judge_
             per_clip[position] = permute_groups(per_clip[position], grid, [group_permutation(int(grid[0, 0]), rng)])
     shuffled_pixels = dataclasses.replace(batch, visual=dataclasses.replace(visual, pixel_values_videos=torch.cat(per_clip)))
     with torch.no_grad():
-        encoded_per_prompt = sampler._generate(model, shuffled_pixels, groups, None, 3, 1)
+        encoded_per_prompt = sampler._generate(model, shuffled_pixels, [Draw(g, g.clips, 3, 1) for g in groups], None)
     assert [g.shuffled for g in groups] == encoded_per_prompt
     assert all(len(g.shuffled) == 3 for g in groups)
+
+
+def test_prompts_sharing_clips_sample_what_each_samples_alone(judge_dir, tmp_path):
+    """Two prompts showing the same clip objects (the clip cache hands a clip drawn twice in a step
+    to both), each with its own seed: each one's ordered and token-shuffled completions are those it
+    samples alone, so one prompt's permutation does not leak into the other's."""
+    row = rows_for(tmp_path / "data", {"video_score": 1}, frames=8)[0]
+    model = AutoModelForImageTextToText.from_pretrained(judge_dir).eval()
+    processor = AutoProcessor.from_pretrained(judge_dir)
+    args = VideoGRPOConfig(output_dir=str(tmp_path / "out"), per_device_train_batch_size=2, num_generations=2,
+                           max_completion_length=6, use_cpu=True, max_frames=8, temporal_generations=3, report_to=[])
+    tok = processor.tokenizer
+    sampler = Sampler(processor, args, vision_token_ids(tok), {tok.eos_token_id}, tok.pad_token_id)
+    clips = load_clips(row, args, args.pixel_budget(processor))
+    together = [Group([row] * 2, clips, seed=s) for s in (11, 12)]
+    sampler.sample(model, together)
+    for group in together:
+        alone = Group([row] * 2, clips, seed=group.seed)
+        sampler.sample(model, [alone])
+        assert (alone.completions, alone.shuffled) == (group.completions, group.shuffled)
+    assert together[0].shuffled != together[1].shuffled
 
 
 def test_a_set_smaller_than_one_step_is_refused(judge_dir, tmp_path):

@@ -276,6 +276,29 @@ def test_clip_batch_features_give_the_same_logits_as_pixels(any_processor):
     torch.testing.assert_close(reused, plain, rtol=0, atol=1e-5)
 
 
+
+def test_copies_of_clips_get_slots_of_their_own_with_the_same_inputs(any_processor):
+    """ClipBatch.with_copies: a copy of a video and of an image each take the next slot of their
+    kind, with their original's pixels, grid and text; inputs with the copies in place of their
+    originals equal the originals' inputs (pixels and, given the features per slot, features)."""
+    processor, u = any_processor, unit(any_processor)
+    a, b, image = make_clip(4, 2 * u, 3 * u), make_clip(2, u, 2 * u, seed=1), make_clip(1, 2 * u, 2 * u, image=True, seed=2)
+    batch = ClipBatch.from_clips(processor, [[a, b], [image]])
+    a2, image2 = Clip(**vars(a)), Clip(**vars(image))
+    both = batch.with_copies([(a, a2), (image, image2)])
+    assert both.slots[id(a2)] == ("video", 2) and both.slots[id(image2)] == ("image", 1)
+    assert (both.tokens["video"], both.texts["video"][2]) == ([*batch.tokens["video"], batch.tokens["video"][0]], batch.texts["video"][0])
+    rows, copied = [[a, b], [image]], [[a2, b], [image2]]
+    conversations = [[user_message("which is better?", row)] for row in rows]
+    original, through_copies = batch.inputs(processor, conversations, rows), both.inputs(processor, conversations, copied)
+    assert original.keys() == through_copies.keys()
+    for key, value in original.items():
+        torch.testing.assert_close(through_copies[key], value, rtol=0, atol=0, msg=key)
+    features = {kind: tuple(torch.full((1, 1), float(v)) for v in range(n)) for kind, n in (("video", 3), ("image", 2))}
+    shared = both.rows(copied).share(backbone_of(processor), features)["mm_encoder_outputs"]
+    assert [t.flatten()[0].item() for t in shared["video"].pooler_output] == [2.0, 1.0]  # a's copy, then b
+    assert [t.flatten()[0].item() for t in shared["image"].pooler_output] == [1.0]
+
 def test_clip_rows_encoded_once_give_the_gradients_of_pixels_per_row(any_processor):
     """ClipRows.encode runs the vision tower once over the distinct clips (with Qwen3-VL's DeepStack
     levels) and hands their features to every row showing them: the same logits and the same

@@ -3,9 +3,9 @@
 The distinct clips of a batch are processed and encoded once (:class:`vqi_video.ClipBatch`); every
 completion of every prompt is sampled from those features. For the temporal modeling reward the
 shuffled rollouts reuse them too (mode ``tokens``: each clip's encoded temporal groups are
-permuted, the paper's token shuffle, no second decode or vision pass; on Qwen3-VL with their
-DeepStack levels) or shuffle the decoded frames
-and encode again (mode ``frames``, the authors' code). Each prompt's sampling is seeded by its
+permuted, the paper's token shuffle, no second decode or vision pass, and the ordered and
+shuffled completions are sampled in one ``generate`` call; on Qwen3-VL with their DeepStack
+levels) or shuffle the decoded frames and encode again (mode ``frames``, the authors' code). Each prompt's sampling is seeded by its
 position in the global batch and the step, so a rollout does not depend on how the batch was split
 across processes, and a resumed run samples what the uninterrupted run would have.
 """
@@ -13,7 +13,7 @@ across processes, and a resumed run samples what the uninterrupted run would hav
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -50,6 +50,22 @@ class Group:
     def conversation(self) -> list[dict[str, Any]]:
         """The chat shown to the policy: the row's query after its clips."""
         return [user_message(self.rows[0]["query"], self.clips)]
+
+
+@dataclass(frozen=True)
+class Draw:
+    """``count`` completions to sample for ``group``'s prompt showing ``clips`` (its own, or shuffled
+    copies), seeded from ``group.seed + offset`` (0 ordered, 1 shuffled)."""
+
+    group: Group
+    clips: list[Clip]
+    count: int
+    offset: int
+
+    @property
+    def conversation(self) -> list[dict[str, Any]]:
+        """The chat of the draw: the group's query after these clips."""
+        return Group(self.group.rows, self.clips, self.group.seed).conversation
 
 
 class FrameSampling(Protocol):
@@ -106,8 +122,15 @@ class SeededSampling(LogitsProcessor):
     any split of the batch across processes and after a resume.
     """
 
+    #: Decoding steps whose uniform draws are taken at once, per row: a row's stream is the same
+    #: whichever way it is cut (torch's CPU generator fills a tensor in order), and one call per row
+    #: every 16 steps instead of every step saves most of this processor's time.
+    CHUNK = 16
+
     def __init__(self, seeds: Sequence[int], temperature: float, top_p: float = 1.0, top_k: int = 0) -> None:
         self.generators = [torch.Generator().manual_seed(s) for s in seeds]
+        self._uniform = torch.empty(0)
+        self._step = 0
         self.temperature = temperature
         self.filters: list[LogitsProcessor] = []
         if top_k > 0:
@@ -119,7 +142,10 @@ class SeededSampling(LogitsProcessor):
         scores = scores.float() / self.temperature  # (B, V)
         for keep in self.filters:
             scores = keep(input_ids, scores)
-        uniform = torch.stack([torch.rand(scores.size(1), generator=g) for g in self.generators])  # (B, V)
+        if self._step % self.CHUNK == 0:
+            self._uniform = torch.stack([torch.rand(self.CHUNK, scores.size(1), generator=g) for g in self.generators], 1)
+        uniform = self._uniform[self._step % self.CHUNK]  # (B, V)
+        self._step += 1
         gumbel = -torch.log(-torch.log(uniform.clamp(1e-20, 1.0 - 1e-7)))
         return scores + gumbel.to(scores.device)
 
@@ -150,18 +176,16 @@ class Sampler:
         self.eos = eos
         self.vision_passes = 0
 
-    def _generate(
-        self, model: Any, batch: ClipBatch, groups: Sequence[Group], features: Any, count: int | None, offset: int
-    ) -> list[list[list[int]]]:
-        """One ``generate`` call for every group: ``count`` completions each (None: one per row).
+    def _generate(self, model: Any, batch: ClipBatch, draws: Sequence[Draw], features: Any) -> list[list[list[int]]]:
+        """One ``generate`` call for every draw (``batch`` holds all their clips).
 
         Returns:
-            Per group, its completions' ids.
+            Per draw, its completions' ids.
         """
-        counts = [len(g.rows) if count is None else count for g in groups]
-        conversations = [g.conversation for g, n in zip(groups, counts) for _ in range(n)]
-        clips = [g.clips for g, n in zip(groups, counts) for _ in range(n)]
-        seeds = [s for g, n in zip(groups, counts) for s in row_seeds(g.seed + offset, n)]
+        counts = [d.count for d in draws]
+        conversations = [d.conversation for d in draws for _ in range(d.count)]
+        clips = [d.clips for d in draws for _ in range(d.count)]
+        seeds = [s for d in draws for s in row_seeds(d.group.seed + d.offset, d.count)]
         inputs = batch.inputs(self.processor, conversations, clips, features=features)
         inputs = {k: v.to(model.device) if isinstance(v, torch.Tensor) else v for k, v in inputs.items()}
         sampling = SeededSampling(seeds, self.args.temperature, self.args.top_p, self.args.top_k)
@@ -178,16 +202,28 @@ class Sampler:
     def sample(self, model: Any, groups: Sequence[Group]) -> ClipBatch:
         """Fill ``completions`` (and ``shuffled`` for temporal groups) of every group.
 
+        With the token shuffle, the ordered and the shuffled completions come from one ``generate``
+        call and one vision pass; with the frame shuffle, the shuffled clips are encoded and sampled
+        in a second call.
+
         Returns:
             The batch of distinct clips, reused by the loss to build its inputs.
         """
         batch = ClipBatch.from_clips(self.processor, [g.clips for g in groups])
         features = self._encode(model, batch)
-        for group, ids in zip(groups, self._generate(model, batch, groups, features, None, 0)):
-            group.completions = ids
+        ordered = [Draw(g, g.clips, len(g.rows), 0) for g in groups]
         temporal = [g for g in groups if self._is_temporal(g)]
-        if temporal:
-            self._sample_shuffled(model, batch, features, temporal)
+        if temporal and self.args.temporal_mode == "tokens":
+            shuffled, both, both_features = self._token_shuffled(batch, features, temporal)
+            ids = self._generate(model, both, ordered + shuffled, both_features)
+            for draw, completions in zip(shuffled, ids[len(ordered) :]):
+                draw.group.shuffled = completions
+        else:
+            ids = self._generate(model, batch, ordered, features)
+            if temporal:
+                self._frame_shuffled(model, temporal)
+        for group, completions in zip(groups, ids):
+            group.completions = completions
         return batch
 
     def _is_temporal(self, group: Group) -> bool:
@@ -197,33 +233,42 @@ class Sampler:
             and any(not c.is_image and c.num_frames > 2 for c in group.clips)
         )
 
-    def _sample_shuffled(self, model: Any, batch: ClipBatch, features: Any, groups: list[Group]) -> None:
-        count = self.args.temporal_generations
-        if self.args.temporal_mode == "tokens":
-            shuffled = self._permuted_features(batch, features, groups)
-            for group, ids in zip(groups, self._generate(model, batch, groups, shuffled, count, 1)):
-                group.shuffled = ids
-            return
-        frames = []
-        for group in groups:
-            rng = np.random.default_rng(group.seed)
-            frames.append(Group(group.rows, [c if c.is_image else shuffle_frames(c, rng)[0] for c in group.clips], group.seed))
-        shuffled_batch = ClipBatch.from_clips(self.processor, [f.clips for f in frames])
-        encoded = self._encode(model, shuffled_batch)
-        for group, ids in zip(groups, self._generate(model, shuffled_batch, frames, encoded, count, 1)):
-            group.shuffled = ids
+    def _token_shuffled(self, batch: ClipBatch, features: Any, groups: list[Group]) -> tuple[list[Draw], ClipBatch, Any]:
+        """The shuffled draws of the token shuffle (the paper's): each group shows copies of its
+        video clips whose encoded temporal groups are permuted (each clip on its own, drawn from the
+        group's seed), in slots of their own, so that a clip shared by two groups is permuted apart
+        and the ordered draws can be sampled in the same call.
 
-    def _permuted_features(self, batch: ClipBatch, features: Any, groups: list[Group]) -> Any:
-        """The video features with every temporal group's clips shuffled (each clip on its own)."""
+        Returns:
+            The draws, ``batch`` with the copies, and the features with theirs.
+        """
         merge = self.processor.video_processor.merge_size
         grid = batch.visual.video_grid_thw
-        permuted = list(features["video"])
+        copies, permuted, draws = [], [], []
         for group in groups:
             rng = np.random.default_rng(group.seed)
+            clips = []
             for clip in group.clips:
                 kind, position = batch.slots[id(clip)]
                 if kind == "video":
+                    copy = replace(clip)
                     perm = group_permutation(int(grid[position, 0]), rng)
                     rows = features["video"][position]  # (t * h * w / merge**2, ...): DeepStack levels move along
-                    permuted[position] = permute_groups(rows, grid[position : position + 1], [perm], merge)
-        return features | {"video": tuple(permuted)}
+                    permuted.append(permute_groups(rows, grid[position : position + 1], [perm], merge))
+                    copies.append((clip, copy))
+                    clip = copy
+                clips.append(clip)
+            draws.append(Draw(group, clips, self.args.temporal_generations, 1))
+        return draws, batch.with_copies(copies), features | {"video": (*features["video"], *permuted)}
+
+    def _frame_shuffled(self, model: Any, groups: list[Group]) -> None:
+        """The authors' frame shuffle: shuffle each clip's decoded frames, encode them (a second
+        vision pass) and sample the shuffled completions from them."""
+        draws = []
+        for group in groups:
+            rng = np.random.default_rng(group.seed)
+            clips = [c if c.is_image else shuffle_frames(c, rng)[0] for c in group.clips]
+            draws.append(Draw(group, clips, self.args.temporal_generations, 1))
+        shuffled = ClipBatch.from_clips(self.processor, [d.clips for d in draws])
+        for draw, ids in zip(draws, self._generate(model, shuffled, draws, self._encode(model, shuffled))):
+            draw.group.shuffled = ids

@@ -63,6 +63,24 @@ class ClipBatch:
         video_texts, image_texts = placeholder_texts(processor, unique, visual)
         return cls(visual, slots, {"video": videos, "image": images}, {"video": video_texts, "image": image_texts})
 
+    def with_copies(self, copies: Sequence[tuple[Clip, Clip]]) -> ClipBatch:
+        """This batch and, in slots of their own after its clips, ``copy`` clips showing what their
+        ``original`` shows: the same pixels, grid and text, so that prompts showing a copy can be
+        given other features for it (e.g. its temporal groups permuted) in the same call.
+
+        Args:
+            copies: ``(original, copy)`` pairs, ``original`` in this batch, ``copy`` a distinct object.
+        """
+        order = {kind: list(range(len(self.tokens[kind]))) for kind in self.tokens}
+        slots = dict(self.slots)
+        for original, copy in copies:
+            kind, position = self.slots[id(original)]
+            slots[id(copy)] = (kind, len(order[kind]))
+            order[kind].append(position)
+        visual = select(self.visual, order["video"], order["image"])
+        return ClipBatch(visual, slots, {k: [self.tokens[k][i] for i in order[k]] for k in order},
+                         {k: [self.texts[k][i] for i in order[k]] for k in order})
+
     def order(self, clips: Sequence[Sequence[Clip]]) -> dict[str, list[int]]:
         """Positions of the clips of these prompts in :attr:`visual`, by kind, in placeholder order."""
         order: dict[str, list[int]] = {"video": [], "image": []}
