@@ -33,6 +33,7 @@ from transformers import AutoModelForImageTextToText, AutoProcessor, TrainerCall
 from trl import GRPOConfig, GRPOTrainer
 
 from vqi_grpo import VideoGRPOConfig, VideoGRPOTrainer
+from vqi_grpo.rollout import Draw
 from vqi_judge import ManifestRow, build_tiny_judge, trainer_rows, with_media_root
 from vqi_rewards import temporal_reward
 from vqi_video import ClipBatch
@@ -144,9 +145,10 @@ def run_rollouts(judge: Path, data: list[dict], repeats: int, generations: int =
     sampler = trainer.sampler
     batch = ClipBatch.from_clips(trainer.processor, [g.clips for g in groups])
     features = sampler._encode(model, batch)
+    draws = [Draw(g, g.clips, len(g.rows), 0) for g in groups]
     kinds = {
-        "batched": lambda: sampler._generate(model, batch, groups, features, None, 0),
-        "per-prompt": lambda: [sampler._generate(model, batch, [g], features, None, 0)[0] for g in groups],
+        "batched": lambda: sampler._generate(model, batch, draws, features),
+        "per-prompt": lambda: [sampler._generate(model, batch, [d], features)[0] for d in draws],
     }
     ids, rates = {}, {}
     for name, run in kinds.items():
