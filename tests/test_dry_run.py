@@ -103,7 +103,8 @@ def test_the_tiny_configs_size_the_tiny_judge_on_one_cpu(stage, fresh_clone, app
     before, cache = files(fresh_clone), files(app_cache)
     out = dry_run(stage, "tiny.yaml", capsys=capsys)
     assert files(fresh_clone) == before and files(app_cache) == cache
-    assert "text tokens: the tiny judge's tokenizer" in out
+    # The tiny judge's own tokenizer once another test of the session has built it into the cache.
+    assert "text tokens: the tiny judge's tokenizer" in out or f"text tokens: the tokenizer of {app_cache}" in out
     assert "float32, ZeRO-0 over 1 devices, gradient checkpointing off" in out
     assert "fits in 80 GB: yes" in out
     if stage == "stage3":
