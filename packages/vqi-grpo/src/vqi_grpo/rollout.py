@@ -5,9 +5,10 @@ completion of every prompt is sampled from those features. For the temporal mode
 shuffled rollouts reuse them too (mode ``tokens``: each clip's encoded temporal groups are
 permuted, the paper's token shuffle, no second decode or vision pass, and the ordered and
 shuffled completions are sampled in one ``generate`` call; on Qwen3-VL with their DeepStack
-levels) or shuffle the decoded frames and encode again (mode ``frames``, the authors' code). Each prompt's sampling is seeded by its
-position in the global batch and the step, so a rollout does not depend on how the batch was split
-across processes, and a resumed run samples what the uninterrupted run would have.
+levels) or shuffle the decoded frames and encode again (mode ``frames``, the authors' code). Each
+prompt's sampling is seeded by its position in the global batch and the step, so a rollout does not
+depend on how the batch was split across processes, and a resumed run samples what the
+uninterrupted run would have.
 """
 
 from __future__ import annotations
