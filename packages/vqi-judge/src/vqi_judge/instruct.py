@@ -18,14 +18,20 @@ the apps train on (:mod:`vqi_video.synthetic`). Asked each task's own question, 
   wins, a bright scene is "yes"), so the answer already reads the reasoning; the other half at random, so
   every answer stays likely enough for GRPO to sample it. Over-exposure and a colour cast brighten
   a clip, under-exposure darkens it, the other damage leaves its brightness as it was: the held-out
-  metrics of this base are at chance (tools/learning_curve.py, row ``start``).
+  metrics of this base are near chance (tools/learning_curve.py, row ``start``; the prior's own
+  scores rank the 512 stage-1 training images at SRCC -0.08, the 64 held-out ones of seed 1000 at
+  -0.25). Scoring by how bright the subject's colour is instead (no damage changes it; measured
+  2026-12) left the base at image -0.13, video -0.04 on seed 1000 (image -0.07 but video -0.26
+  on seed 7321: 64 items give an ignorant judge a standard error of about 0.13), and stage 1
+  reached only 0.39-0.47 image SRCC (300 steps: 0.44, at lr 1e-3: 0.47, 400 steps: 0.39) against
+  0.53-0.57 from this prior: an answer that already reads the light digit is what stage 1 reshapes.
 
 What damage means, i.e. which descriptions deserve which answers, is left to stages 1-3.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +45,7 @@ from vqi_video.synthetic import random_degradation
 from vqi_video.synthetic_generation import generator_prompt
 from vqi_video.synthetic_tasks import QUESTIONS as WORLD_QUESTIONS
 
-from .describe import describe_clips, digits
+from .describe import describe_values, digits
 from .tasks import DIMENSIONS, TASKS, Task
 
 PROMPTS = tuple(generator_prompt(c) for c in sorted(COLOURS))
@@ -72,21 +78,23 @@ def brightness(frames: np.ndarray) -> float:
     return 1 + 4 * min(1.0, float(frames.mean()) / 200)
 
 
-def brightness_answer(task: Task, clips: Sequence[Clip], rng: np.random.Generator) -> str:
+def brightness_answer(task: Task, clips: Sequence[Clip], rng: np.random.Generator,
+                      described: Sequence[Mapping[str, int]] | None = None) -> str:
     """The naive viewer's answer, "brighter is better", in ``task``'s answer form. Of two clips, the
     one whose described light is higher (what the description's "brighter" / "darker" says; a tie
-    drawn at random), so that the answer reads the reasoning."""
-    levels = [brightness(c.frames) for c in clips]
+    drawn at random), so that the answer reads the reasoning. ``described``: the clips' digits
+    (:func:`vqi_judge.describe.digits`) when already measured."""
     if task.answer == "choice":
-        first, second = (digits(c.frames)["light"] for c in clips)
+        first, second = (v["light"] for v in described or [digits(c.frames) for c in clips])
         if first == second:
             return str(rng.choice(["Video A", "Video B"]))
         return "Video A" if first > second else "Video B"
+    level = brightness(clips[0].frames)
     if task.answer == "yesno":
-        return "yes" if levels[0] >= 3 else "no"
+        return "yes" if level >= 3 else "no"
     if task.answer == "scores":
-        return ", ".join(f'"{d}": {levels[0]:.1f}' for d in DIMENSIONS)
-    return f"{levels[0]:.1f}"
+        return ", ".join(f'"{d}": {level:.1f}' for d in DIMENSIONS)
+    return f"{level:.1f}"
 
 
 def random_answer(task: Task, rng: np.random.Generator) -> str:
@@ -135,8 +143,9 @@ def example(
     colours = [colour_of(seed)] * task.clips
     question = task.question(prompt=str(rng.choice(PROMPTS)), question=str(rng.choice(QUESTIONS)),
                              score_range=(1, 5))
-    reasoning = describe_clips([c.frames for c in clips], colours)
-    answer = brightness_answer(task, clips, rng) if rng.random() < prior_share else random_answer(task, rng)
+    described = [digits(c.frames) for c in clips]
+    reasoning = describe_values(described, colours)
+    answer = brightness_answer(task, clips, rng, described) if rng.random() < prior_share else random_answer(task, rng)
     target = f"<think>{reasoning}</think><answer>{answer}</answer>"
     return [user_message(question, clips), {"role": "assistant", "content": target}], clips
 
