@@ -279,8 +279,9 @@ def test_clip_batch_features_give_the_same_logits_as_pixels(any_processor):
 
 def test_copies_of_clips_get_slots_of_their_own_with_the_same_inputs(any_processor):
     """ClipBatch.with_copies: a copy of a video and of an image each take the next slot of their
-    kind, with their original's pixels, grid and text; inputs with the copies in place of their
-    originals equal the originals' inputs (pixels and, given the features per slot, features)."""
+    kind, with their original's grid and text and no pixels; inputs with the copies in place of
+    their originals, given the features per slot, equal the originals' inputs, and the copies'
+    slots receive the copies' features."""
     processor, u = any_processor, unit(any_processor)
     a, b, image = make_clip(4, 2 * u, 3 * u), make_clip(2, u, 2 * u, seed=1), make_clip(1, 2 * u, 2 * u, image=True, seed=2)
     batch = ClipBatch.from_clips(processor, [[a, b], [image]])
@@ -290,12 +291,23 @@ def test_copies_of_clips_get_slots_of_their_own_with_the_same_inputs(any_process
     assert (both.tokens["video"], both.texts["video"][2]) == ([*batch.tokens["video"], batch.tokens["video"][0]], batch.texts["video"][0])
     rows, copied = [[a, b], [image]], [[a2, b], [image2]]
     conversations = [[user_message("which is better?", row)] for row in rows]
-    original, through_copies = batch.inputs(processor, conversations, rows), both.inputs(processor, conversations, copied)
+    assert both.visual.pixel_values_videos is None and both.visual.pixel_values is None
+    with pytest.raises(ValueError, match="holds no pixels"):
+        both.inputs(processor, conversations, copied)
+    features = {kind: tuple(torch.full((1, 1), float(v)) for v in range(n)) for kind, n in (("video", 2), ("image", 1))}
+    copy_features = {"video": (*features["video"], features["video"][0]), "image": (*features["image"], features["image"][0])}
+    original = batch.inputs(processor, conversations, rows, features=features)
+    through_copies = both.inputs(processor, conversations, copied, features=copy_features)
     assert original.keys() == through_copies.keys()
     for key, value in original.items():
-        torch.testing.assert_close(through_copies[key], value, rtol=0, atol=0, msg=key)
-    features = {kind: tuple(torch.full((1, 1), float(v)) for v in range(n)) for kind, n in (("video", 3), ("image", 2))}
-    shared = both.rows(copied).share(backbone_of(processor), features)["mm_encoder_outputs"]
+        if key != "mm_encoder_outputs":
+            torch.testing.assert_close(through_copies[key], value, rtol=0, atol=0, msg=key)
+    for kind in ("video", "image"):
+        for got, want in zip(through_copies["mm_encoder_outputs"][kind].pooler_output,
+                             original["mm_encoder_outputs"][kind].pooler_output, strict=True):
+            torch.testing.assert_close(got, want, rtol=0, atol=0)
+    marked = {kind: tuple(torch.full((1, 1), float(v)) for v in range(n)) for kind, n in (("video", 3), ("image", 2))}
+    shared = both.rows(copied).share(backbone_of(processor), marked)["mm_encoder_outputs"]
     assert [t.flatten()[0].item() for t in shared["video"].pooler_output] == [2.0, 1.0]  # a's copy, then b
     assert [t.flatten()[0].item() for t in shared["image"].pooler_output] == [1.0]
 

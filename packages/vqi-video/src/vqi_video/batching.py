@@ -64,9 +64,13 @@ class ClipBatch:
         return cls(visual, slots, {"video": videos, "image": images}, {"video": video_texts, "image": image_texts})
 
     def with_copies(self, copies: Sequence[tuple[Clip, Clip]]) -> ClipBatch:
-        """This batch and, in slots of their own after its clips, ``copy`` clips showing what their
-        ``original`` shows: the same pixels, grid and text, so that prompts showing a copy can be
-        given other features for it (e.g. its temporal groups permuted) in the same call.
+        """This batch's grids and texts and, in slots of their own after its clips, ``copy`` clips
+        showing what their ``original`` shows (its grid and text), so that prompts showing a copy can
+        be given other features for it (e.g. its temporal groups permuted) in the same call.
+
+        The result carries no pixels: its prompts' inputs take features (:meth:`inputs` with
+        ``features``), which the copies need anyway, and a 7B micro-batch's pixels are about a GB
+        that a copy would repeat for nothing.
 
         Args:
             copies: ``(original, copy)`` pairs, ``original`` in this batch, ``copy`` a distinct object.
@@ -77,7 +81,7 @@ class ClipBatch:
             kind, position = self.slots[id(original)]
             slots[id(copy)] = (kind, len(order[kind]))
             order[kind].append(position)
-        visual = select(self.visual, order["video"], order["image"])
+        visual = select(self.visual, order["video"], order["image"], pixels=False)
         return ClipBatch(visual, slots, {k: [self.tokens[k][i] for i in order[k]] for k in order},
                          {k: [self.texts[k][i] for i in order[k]] for k in order})
 
@@ -141,6 +145,8 @@ class ClipBatch:
             ``input_ids``, ``attention_mask``, ``mm_token_type_ids``, the grids (and
             ``second_per_grid_ts`` on Qwen2.5-VL), and either the pixel tensors or ``mm_encoder_outputs``.
         """
+        if features is None and self.visual.pixel_values_videos is None and self.visual.pixel_values is None:
+            raise ValueError("this batch holds no pixels (ClipBatch.with_copies): give the clips' features")
         text = self.text(processor, conversations, clips,
                          add_generation_prompt=add_generation_prompt, padding_side=padding_side)
         rows = self.rows(clips)

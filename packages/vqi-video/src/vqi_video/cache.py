@@ -32,8 +32,12 @@ class ClipCache:
 
     def read(self, path: str | Path, **sampling: Any) -> Clip:
         """The clip ``read_video(path, **sampling)`` returns, decoded once while it is held."""
-        stat = Path(path).stat() if Path(path).exists() else None
-        key = (str(Path(path).resolve()), stat and (stat.st_size, stat.st_mtime_ns), tuple(sorted(sampling.items())))
+        try:
+            stat = Path(path).stat()
+            version = (stat.st_size, stat.st_mtime_ns)
+        except OSError:  # missing: read_video below raises its own clear error
+            version = None
+        key = (str(Path(path).resolve()), version, tuple(sorted(sampling.items())))
         if key in self._clips:
             self.hits += 1
             self._clips.move_to_end(key)
