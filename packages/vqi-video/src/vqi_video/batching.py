@@ -145,7 +145,10 @@ class ClipBatch:
             ``input_ids``, ``attention_mask``, ``mm_token_type_ids``, the grids (and
             ``second_per_grid_ts`` on Qwen2.5-VL), and either the pixel tensors or ``mm_encoder_outputs``.
         """
-        if features is None and self.visual.pixel_values_videos is None and self.visual.pixel_values is None:
+        visual = self.visual
+        pixel_less = (visual.video_grid_thw is not None and visual.pixel_values_videos is None) or (
+            visual.image_grid_thw is not None and visual.pixel_values is None)
+        if features is None and pixel_less:
             raise ValueError("this batch holds no pixels (ClipBatch.with_copies): give the clips' features")
         text = self.text(processor, conversations, clips,
                          add_generation_prompt=add_generation_prompt, padding_side=padding_side)
