@@ -34,6 +34,8 @@ TINY_GENERATOR = "tiny-wan-v2"
 # the world's comparisons draw them (one kind, severities 0.3 or more apart) raised those to 0.73,
 # 0.65 and 0.65, but clip B's detail and pulse were still copies of clip A's and motion no better:
 # what the tower sees of blur, flicker and shake in clip B, not the mix, holds comparisons back.
+# The main command from a base taught 1000 steps at the constant lr (2026-12, 3.5 min less on a
+# first run): stage 1 image SRCC 0.46, stage 2 compare 0.50 (one answer for every pair), duel 50 %.
 FORMAT_STEPS = 1500
 # The tiny generator's clips (frames, side in pixels) and prompt length in tokens, as pre-trained:
 # apps/configs/stage3/tiny.yaml's generator section samples and runs DPO with the same values
