@@ -145,11 +145,6 @@ class ClipBatch:
             ``input_ids``, ``attention_mask``, ``mm_token_type_ids``, the grids (and
             ``second_per_grid_ts`` on Qwen2.5-VL), and either the pixel tensors or ``mm_encoder_outputs``.
         """
-        visual = self.visual
-        pixel_less = (visual.video_grid_thw is not None and visual.pixel_values_videos is None) or (
-            visual.image_grid_thw is not None and visual.pixel_values is None)
-        if features is None and pixel_less:
-            raise ValueError("this batch holds no pixels (ClipBatch.with_copies): give the clips' features")
         text = self.text(processor, conversations, clips,
                          add_generation_prompt=add_generation_prompt, padding_side=padding_side)
         rows = self.rows(clips)
@@ -180,7 +175,16 @@ class ClipRows:
         return ClipRows(self.visual.to(device), self.order)
 
     def pixels(self) -> dict[str, torch.Tensor]:
-        """The pixels of every placeholder's clip, the grids and ``second_per_grid_ts`` (Qwen2.5-VL)."""
+        """The pixels of every placeholder's clip, the grids and ``second_per_grid_ts`` (Qwen2.5-VL).
+
+        Raises:
+            ValueError: the clips came without pixels (:meth:`ClipBatch.with_copies`): give features.
+        """
+        missing = [kind for kind, pixels in (("video", self.visual.pixel_values_videos), ("image", self.visual.pixel_values))
+                   if self.order[kind] and pixels is None]
+        if missing:
+            raise ValueError(f"this batch holds no pixels of its {' and '.join(missing)} clips (ClipBatch.with_copies): "
+                             "give the clips' features")
         return select(self.visual, self.order["video"], self.order["image"]).as_kwargs()
 
     def share(self, backbone: Backbone, features: Features) -> dict[str, Any]:
