@@ -176,7 +176,15 @@ def test_two_processes_make_the_pairs_and_summary_of_one(tmp_path):
         assert a[key] == b[key], key
     for key in ("dpo_0", "dpo_1", "judge_refresh", "generator_quality"):
         for field, value in a[key].items():
+            if field == "implicit_accuracy":
+                continue  # below: a count of signs, which summation order may flip
             assert b[key][field] == (pytest.approx(value, abs=1e-3) if isinstance(value, (float, list)) else value), (key, field)
+    for key in ("dpo_0", "dpo_1"):
+        # A step's implicit accuracy counts the pairs whose margin is above 0, and just after the first
+        # step a margin is that close to 0 that float summation order may flip its sign: at most one
+        # step may differ, by one pair of the global batch of 2.
+        differ = [abs(x - y) for x, y in zip(a[key]["implicit_accuracy"], b[key]["implicit_accuracy"], strict=True) if x != y]
+        assert len(differ) <= 1 and all(d == 0.5 for d in differ), (key, a[key]["implicit_accuracy"], b[key]["implicit_accuracy"])
 
 
 def test_the_report_renders_in_a_browser(finished_run):
