@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
-from transformers import AutoModelForImageTextToText, AutoProcessor, TrainerCallback
+from transformers import AutoModelForImageTextToText, AutoProcessor, LogitsProcessorList, TrainerCallback
 
 from vqi_grpo import LoraSettings, TaskMixSampler, VideoGRPOConfig, VideoGRPOTrainer, group_advantages
-from vqi_grpo.rollout import Draw, Group, Sampler, load_clips, truncated
+from vqi_grpo.rollout import Draw, Group, Sampler, SeededSampling, load_clips, row_seeds, truncated
 from vqi_judge import ManifestRow, build_tiny_judge, trainer_rows, with_media_root
 from vqi_judge.tiny import BACKBONES
 from vqi_rewards import Correctness, format_reward, make_choice_reward, make_score_reward, temporal_reward
-from vqi_video import group_permutation, permute_groups, vision_token_ids
+from vqi_video import ClipBatch, encode_clips, group_permutation, permute_groups, vision_token_ids
 from vqi_video.synthetic_tasks import make_synthetic_dataset
 
 both_backbones = pytest.mark.parametrize("judge_dir", BACKBONES, indirect=True)
@@ -51,6 +51,17 @@ def make_trainer(judge_dir, rows, tmp_path, rewards, eos: list[int] | None = Non
         model.generation_config.eos_token_id = eos
     processor = AutoProcessor.from_pretrained(judge_dir)
     return VideoGRPOTrainer(model, processor, rewards, VideoGRPOConfig(**settings), rows, **_temporal(settings))
+
+
+def make_sampler(judge_dir, tmp_path, **settings) -> tuple:
+    """The tiny judge (eval mode), its processor, the settings (2 prompts x 2 completions, 8-frame
+    clips, ``settings`` on top) and a rollout Sampler."""
+    model = AutoModelForImageTextToText.from_pretrained(judge_dir).eval()
+    processor = AutoProcessor.from_pretrained(judge_dir)
+    args = VideoGRPOConfig(output_dir=str(tmp_path / "out"), per_device_train_batch_size=2, num_generations=2,
+                           use_cpu=True, max_frames=8, report_to=[], **settings)
+    tok = processor.tokenizer
+    return model, processor, args, Sampler(processor, args, vision_token_ids(tok), {tok.eos_token_id}, tok.pad_token_id)
 
 
 def _temporal(settings: dict) -> dict:
@@ -145,6 +156,35 @@ def test_encoding_each_clip_once_gives_the_per_row_gradients(judge_dir, tmp_path
     for name, grad in row_grads.items():
         torch.testing.assert_close(grads[name], grad, msg=name)
     assert row_encoded == 4 * encoded  # 3 forwards of G = 4 rows per clip against 3 of each clip once
+
+
+def test_forwards_over_rows_of_similar_length_give_the_padded_batch_s_logps_and_gradients(judge_dir, tmp_path, monkeypatch):
+    """The loss forward split by length (each row alone, padding cut away) gives the log-probabilities
+    (0 past each row's end) and every gradient of one forward over the whole padded micro-batch, on
+    prompts of different lengths (a pair, an image, a clip) and completions of different lengths."""
+    import vqi_grpo.trainer as trainer_module
+
+    rows = rows_for(tmp_path / "data", {"compare": 1, "image_score": 1, "video_score": 1})
+    trainer = make_trainer(judge_dir, rows, tmp_path, [_token_parity], per_device_train_batch_size=12,
+                           max_completion_length=12, beta=0.1)
+    inputs = trainer._generate_and_score([row for row in rows for _ in range(4)], 0)
+    trainer._advantages([inputs])
+    prompt, completion = inputs["attention_mask"].sum(1), inputs["completion_mask"].sum(1)
+    assert len(set(prompt.tolist())) == 3 and len(set(completion.tolist())) > 1  # padding to cut
+    results = {}
+    for name, split in (("one", lambda p, c: [list(range(len(p)))]), ("alone", lambda p, c: [[r] for r in reversed(range(len(p)))])):
+        monkeypatch.setattr(trainer_module, "length_buckets", split)
+        trainer.model.zero_grad()
+        logps = trainer._logps(trainer.model, inputs)
+        (logps * inputs["completion_mask"]).sum().backward()
+        results[name] = logps.detach(), {n: p.grad.clone() for n, p in trainer.model.named_parameters() if p.grad is not None}
+    (one, one_grads), (alone, alone_grads) = results["one"], results["alone"]
+    mask = inputs["completion_mask"].bool()
+    torch.testing.assert_close(alone[mask], one[mask], rtol=0, atol=1e-5)
+    assert (alone[~mask] == 0).all() and one.shape == alone.shape == inputs["completion_ids"].shape
+    assert one_grads.keys() == alone_grads.keys() and any(".visual." in n for n in one_grads)
+    for name, grad in one_grads.items():
+        torch.testing.assert_close(alone_grads[name], grad, msg=name)
 
 
 def test_lora_holds_the_base_once_and_saves_a_merged_model(judge_dir, tmp_path):
@@ -297,13 +337,8 @@ def test_token_shuffle_in_one_vision_pass_equals_encoding_shuffled_pixels(judge_
     sampled when each prompt's model encodes its clips' pixels with the temporal groups permuted
     the same way (Qwen3-VL: with its DeepStack levels permuted alike)."""
     rows = rows_for(tmp_path / "data", {"video_score": 2, "compare": 1}, frames=8)
-    model = AutoModelForImageTextToText.from_pretrained(judge_dir).eval()
-    processor = AutoProcessor.from_pretrained(judge_dir)
-    args = VideoGRPOConfig(output_dir=str(tmp_path / "out"), per_device_train_batch_size=2, num_generations=2,
-                           max_completion_length=6, use_cpu=True, max_frames=8, temporal_generations=3,
-                           temporal_tasks=["video_score", "compare"], report_to=[])
-    tok = processor.tokenizer
-    sampler = Sampler(processor, args, vision_token_ids(tok), {tok.eos_token_id}, tok.pad_token_id)
+    model, processor, args, sampler = make_sampler(judge_dir, tmp_path, max_completion_length=6, temporal_generations=3,
+                                                   temporal_tasks=["video_score", "compare"])
     budget = args.pixel_budget(processor)
     groups = [Group([row] * 2, load_clips(row, args, budget), seed=11 + i) for i, row in enumerate(rows)]
     batch = sampler.sample(model, groups)
@@ -329,12 +364,7 @@ def test_prompts_sharing_clips_sample_what_each_samples_alone(judge_dir, tmp_pat
     to both), each with its own seed: each one's ordered and token-shuffled completions are those it
     samples alone, so one prompt's permutation does not leak into the other's."""
     row = rows_for(tmp_path / "data", {"video_score": 1}, frames=8)[0]
-    model = AutoModelForImageTextToText.from_pretrained(judge_dir).eval()
-    processor = AutoProcessor.from_pretrained(judge_dir)
-    args = VideoGRPOConfig(output_dir=str(tmp_path / "out"), per_device_train_batch_size=2, num_generations=2,
-                           max_completion_length=6, use_cpu=True, max_frames=8, temporal_generations=3, report_to=[])
-    tok = processor.tokenizer
-    sampler = Sampler(processor, args, vision_token_ids(tok), {tok.eos_token_id}, tok.pad_token_id)
+    model, processor, args, sampler = make_sampler(judge_dir, tmp_path, max_completion_length=6, temporal_generations=3)
     clips = load_clips(row, args, args.pixel_budget(processor))
     together = [Group([row] * 2, clips, seed=s) for s in (11, 12)]
     sampler.sample(model, together)
@@ -343,6 +373,38 @@ def test_prompts_sharing_clips_sample_what_each_samples_alone(judge_dir, tmp_pat
         sampler.sample(model, [alone])
         assert (alone.completions, alone.shuffled) == (group.completions, group.shuffled)
     assert together[0].shuffled != together[1].shuffled
+
+
+@both_backbones
+def test_completions_continue_a_prompt_read_once(judge_dir, tmp_path):
+    """Sampling G completions of a prompt reads the prompt once (a forward over one row per prompt
+    fills the cache that the G rows continue) and samples what generate over G full copies of the
+    prompt samples, seed for seed, on prompts of different lengths (a pair, a clip, an image)."""
+    rows = rows_for(tmp_path / "data", {"compare": 1, "video_score": 1, "image_score": 1}, frames=8)
+    model, processor, args, sampler = make_sampler(judge_dir, tmp_path, max_completion_length=8, top_k=50)
+    groups = [Group([row], load_clips(row, args, args.pixel_budget(processor)), seed=5 + i) for i, row in enumerate(rows)]
+    draws = [Draw(g, g.clips, count, 0) for g, count in zip(groups, (3, 2, 4), strict=True)]
+    batch = ClipBatch.from_clips(processor, [g.clips for g in groups])
+    read = []
+    model.get_input_embeddings().register_forward_hook(lambda module, args, out: read.append(tuple(args[0].shape)))
+    with torch.no_grad():
+        features = encode_clips(model, batch.visual)
+        shared = sampler._generate(model, batch, draws, features)
+        prompt_rows = read[0]
+        inputs = batch.inputs(processor, [d.conversation for d in draws for _ in range(d.count)],
+                              [d.clips for d in draws for _ in range(d.count)], features=features)
+        seeds = [s for d in draws for s in row_seeds(d.group.seed, d.count)]
+        out = model.generate(**inputs, generation_config=sampler.generation,
+                             logits_processor=LogitsProcessorList([SeededSampling(seeds, 1.0, top_k=50)]))
+    full = []  # each row up to its first end token
+    for row in out[:, inputs["input_ids"].shape[1] :].tolist():
+        ends = [i for i, token in enumerate(row) if token in sampler.eos]
+        full.append(row[: ends[0] + 1] if ends else row)
+    assert prompt_rows == (3, inputs["input_ids"].shape[1] - 1)  # the prompts once, all but their last token
+    assert read[1] == (9, 1)  # then the 9 completions go on from the last token
+    assert [len(ids) for ids in shared] == [3, 2, 4]
+    assert [c for ids in shared for c in ids] == full
+    assert len({tuple(c) for c in shared[2]}) > 1  # the rows of a prompt draw apart
 
 
 def test_a_set_smaller_than_one_step_is_refused(judge_dir, tmp_path):

@@ -311,6 +311,26 @@ def test_copies_of_clips_get_slots_of_their_own_with_the_same_inputs(any_process
     assert [t.flatten()[0].item() for t in shared["video"].pooler_output] == [2.0, 1.0]  # a's copy, then b
     assert [t.flatten()[0].item() for t in shared["image"].pooler_output] == [1.0]
 
+def test_clip_rows_subset_shows_the_clips_of_those_rows(processor):
+    """ClipRows.subset(rows) gives the pixels, grids and shared features of those rows, in the order
+    asked, as the rows of a batch built for them alone would."""
+    u = unit(processor)
+    a, b, image = make_clip(4, 2 * u, 3 * u), make_clip(2, u, 2 * u, seed=1), make_clip(1, 2 * u, 2 * u, image=True, seed=2)
+    rows = [[a, b], [image], [b], [a, image]]
+    batch = ClipBatch.from_clips(processor, rows)
+    part = batch.rows(rows).subset([3, 0])
+    assert part.order == {"video": [0, 0, 1], "image": [0]}
+    alone = ClipBatch.from_clips(processor, [rows[3], rows[0]]).rows([rows[3], rows[0]]).pixels()
+    got = part.pixels()
+    assert got.keys() == alone.keys()
+    for key, value in alone.items():
+        torch.testing.assert_close(got[key], value, rtol=0, atol=0, msg=key)
+    marked = {kind: tuple(torch.full((1, 1), float(v)) for v in range(n)) for kind, n in (("video", 2), ("image", 1))}
+    shared = batch.rows(rows).subset([2, 1]).share(backbone_of(processor), marked)["mm_encoder_outputs"]
+    assert [t.flatten()[0].item() for t in shared["video"].pooler_output] == [1.0]  # row 2 shows b
+    assert [t.flatten()[0].item() for t in shared["image"].pooler_output] == [0.0]
+
+
 def test_clip_rows_encoded_once_give_the_gradients_of_pixels_per_row(any_processor):
     """ClipRows.encode runs the vision tower once over the distinct clips (with Qwen3-VL's DeepStack
     levels) and hands their features to every row showing them: the same logits and the same

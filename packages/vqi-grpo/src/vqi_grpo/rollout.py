@@ -151,6 +151,36 @@ class SeededSampling(LogitsProcessor):
         return scores + gumbel.to(scores.device)
 
 
+def shared_prefill(model: Any, inputs: dict[str, Any], counts: Sequence[int]) -> dict[str, Any]:
+    """``generate``'s inputs for ``counts[i]`` completions of prompt ``i``, its prompt read once.
+
+    A forward over each prompt but its last token (text: the end of the assistant header) fills the
+    key-value cache; the cache, the M-RoPE offsets the forward stored in the model and the prompts'
+    ids are repeated for every completion, and ``generate`` goes on from the last token. Sampling
+    ``G`` completions thus reads each prompt (its clips' hundreds or thousands of tokens) once, not ``G``
+    times.
+
+    Args:
+        model: a Qwen2.5-VL or Qwen3-VL model (unwrapped).
+        inputs: one row per prompt, left-padded (:meth:`vqi_video.ClipBatch.inputs`).
+        counts: completions of each prompt.
+
+    Returns:
+        ``input_ids``, ``attention_mask`` (one row per completion) and the filled ``cache``.
+    """
+    ids, mask = inputs["input_ids"], inputs["attention_mask"]
+    head = {k: v for k, v in inputs.items() if k not in ("input_ids", "attention_mask", "mm_token_type_ids")}
+    out = model(input_ids=ids[:, :-1], attention_mask=mask[:, :-1], mm_token_type_ids=inputs["mm_token_type_ids"][:, :-1],
+                use_cache=True, logits_to_keep=1, **head)
+    rows = torch.repeat_interleave(torch.arange(len(counts)), torch.tensor(counts)).to(ids.device)
+    cache = out.cache
+    cache.batch_select_indices(rows)
+    for module in model.modules():  # the language model's M-RoPE offsets, one per row from now on
+        if getattr(module, "rope_deltas", None) is not None:
+            module.rope_deltas = module.rope_deltas[rows]
+    return {"input_ids": ids[rows], "attention_mask": mask[rows], "cache": cache}
+
+
 class Sampler:
     """Samples completions for groups with a policy (the unwrapped model, no grad).
 
@@ -178,20 +208,21 @@ class Sampler:
         self.vision_passes = 0
 
     def _generate(self, model: Any, batch: ClipBatch, draws: Sequence[Draw], features: Any) -> list[list[list[int]]]:
-        """One ``generate`` call for every draw (``batch`` holds all their clips).
+        """One ``generate`` call for every draw (``batch`` holds all their clips), each draw's prompt
+        read once: a forward over every prompt but its last token fills the key-value cache, which
+        each of the draw's ``count`` rows then continues (:func:`shared_prefill`).
 
         Returns:
             Per draw, its completions' ids.
         """
         counts = [d.count for d in draws]
-        conversations = [d.conversation for d in draws for _ in range(d.count)]
-        clips = [d.clips for d in draws for _ in range(d.count)]
         seeds = [s for d in draws for s in row_seeds(d.group.seed + d.offset, d.count)]
-        inputs = batch.inputs(self.processor, conversations, clips, features=features)
+        inputs = batch.inputs(self.processor, [d.conversation for d in draws], [d.clips for d in draws], features=features)
         inputs = {k: v.to(model.device) if isinstance(v, torch.Tensor) else v for k, v in inputs.items()}
+        prompts = shared_prefill(model, inputs, counts)
         sampling = SeededSampling(seeds, self.args.temperature, self.args.top_p, self.args.top_k)
-        out = model.generate(**inputs, generation_config=self.generation, logits_processor=LogitsProcessorList([sampling]))
-        ids = _truncate(out[:, inputs["input_ids"].shape[1] :].cpu(), self.eos)
+        out = model.generate(**prompts, generation_config=self.generation, logits_processor=LogitsProcessorList([sampling]))
+        ids = _truncate(out[:, prompts["input_ids"].shape[1] :].cpu(), self.eos)
         starts = np.cumsum([0, *counts])
         return [ids[a:b] for a, b in zip(starts[:-1], starts[1:])]
 

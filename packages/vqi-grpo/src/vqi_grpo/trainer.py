@@ -12,7 +12,8 @@ rest in a few short methods:
    whole step) and count the step's completion tokens (``dapo``'s normaliser), over every process.
 2. ``compute_loss``: log-probabilities of the completions with the clips encoded in the forward (the
    vision tower trains too: each distinct clip of the micro-batch once, its features shared by the
-   rows showing it, unless ``encode_clips_once`` is off) and the clipped, KL-penalised objective (eq. 2).
+   rows showing it, unless ``encode_clips_once`` is off), in forwards over rows of similar length,
+   and the clipped, KL-penalised objective (eq. 2).
 
 Rows are dicts: ``query`` (the instruction shown after the clips), ``media`` (paths), ``task``,
 and any label columns the rewards read. Rows that cannot be decoded are skipped with their whole
@@ -36,8 +37,9 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from trl.models.utils import prepare_deepspeed, unwrap_model_for_generation
 from trl.trainer.utils import RepeatSampler, selective_log_softmax
 
-from vqi_video import ClipCache, ClipRows, VideoDecodeError, vision_token_ids
+from vqi_video import ClipCache, ClipRows, VideoDecodeError, backbone_of_model, encode_clips, vision_token_ids
 
+from .buckets import length_buckets
 from .config import VideoGRPOConfig
 from .lora import ADAPTER_DIR, add_lora, load_adapter_weights, save_merged
 from .loss import group_advantages, grpo_loss
@@ -291,25 +293,39 @@ class VideoGRPOTrainer(Trainer):
 
     # -- loss ------------------------------------------------------------------------------------
 
-    def _vision(self, model: Any, clips: ClipRows) -> dict[str, Any]:
-        """The vision inputs of a forward of ``model``: with ``encode_clips_once``, each distinct clip
-        encoded once by the (unwrapped) model, in the forward's autograd graph, its features shared
-        by the rows showing it; else every row's pixels, encoded by the model once per row."""
-        if self.args.encode_clips_once:
-            return clips.encode(self.accelerator.unwrap_model(model))
-        return clips.pixels()
-
     def _logps(self, model: Any, inputs: dict[str, Any]) -> torch.Tensor:
-        """``(B, T)`` log-probabilities of the completion tokens under ``model``."""
+        """``(B, T)`` log-probabilities of the completion tokens under ``model`` (0 past each row's
+        end), in forwards over rows of similar length (:func:`length_buckets`), each cut to its
+        longest prompt and completion.
+
+        The vision inputs: with ``encode_clips_once``, each distinct clip encoded once by the
+        (unwrapped) model, in the autograd graph, its features shared by every row showing it in
+        any forward; else every row's pixels, encoded by the model once per row.
+        """
         completion_ids = inputs["completion_ids"]  # (B, T)
-        input_ids = torch.cat([inputs["input_ids"], completion_ids], dim=1)  # (B, P + T)
-        attention = torch.cat([inputs["attention_mask"], inputs["completion_mask"]], dim=1)  # (B, P + T)
-        # Completion tokens are text: type 0. Every forward that carries vision tokens needs these.
-        types = torch.cat([inputs["mm_token_type_ids"], torch.zeros_like(completion_ids)], dim=1)
-        vision = self._vision(model, inputs["clips"])
-        logits = model(input_ids=input_ids, attention_mask=attention, mm_token_type_ids=types, **vision).logits
-        logits = logits[:, -completion_ids.size(1) - 1 : -1] / self.args.temperature  # (B, T, V)
-        return selective_log_softmax(logits, completion_ids)
+        prompt_mask, completion_mask = inputs["attention_mask"], inputs["completion_mask"]  # (B, P), (B, T)
+        clips: ClipRows = inputs["clips"]
+        encoder = self.accelerator.unwrap_model(model)
+        features = encode_clips(encoder, clips.visual) if self.args.encode_clips_once else None
+        parts, order = [], []
+        for rows in length_buckets(prompt_mask.sum(1).tolist(), completion_mask.sum(1).tolist()):
+            index = torch.tensor(rows, device=completion_ids.device)
+            p = int(prompt_mask[index].sum(1).max())  # left-padded: a row's prompt is in its last p columns
+            t = max(1, int(completion_mask[index].sum(1).max()))  # right-padded: in the first t
+            ids = completion_ids[index, :t]
+            # Completion tokens are text: type 0. Every forward that carries vision tokens needs these.
+            types = torch.cat([inputs["mm_token_type_ids"][index, -p:], torch.zeros_like(ids)], dim=1)
+            part = clips.subset(rows)
+            vision = part.pixels() if features is None else part.share(backbone_of_model(encoder), features)
+            logits = model(input_ids=torch.cat([inputs["input_ids"][index, -p:], ids], dim=1),
+                           attention_mask=torch.cat([prompt_mask[index, -p:], completion_mask[index, :t]], dim=1),
+                           mm_token_type_ids=types, **vision).logits
+            logits = logits[:, -t - 1 : -1] / self.args.temperature  # (rows, t, V)
+            parts.append(torch.nn.functional.pad(selective_log_softmax(logits, ids), (0, completion_ids.size(1) - t)))
+            order.extend(rows)
+        inverse = torch.empty(len(order), dtype=torch.long)
+        inverse[torch.tensor(order)] = torch.arange(len(order))
+        return torch.cat(parts)[inverse.to(completion_ids.device)]
 
     def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False, num_items_in_batch: Any = None) -> torch.Tensor:
         if inputs.get("empty"):

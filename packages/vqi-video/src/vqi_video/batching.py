@@ -85,17 +85,9 @@ class ClipBatch:
         return ClipBatch(visual, slots, {k: [self.tokens[k][i] for i in order[k]] for k in order},
                          {k: [self.texts[k][i] for i in order[k]] for k in order})
 
-    def order(self, clips: Sequence[Sequence[Clip]]) -> dict[str, list[int]]:
-        """Positions of the clips of these prompts in :attr:`visual`, by kind, in placeholder order."""
-        order: dict[str, list[int]] = {"video": [], "image": []}
-        for clip in (c for row in clips for c in row):
-            kind, position = self.slots[id(clip)]
-            order[kind].append(position)
-        return order
-
     def rows(self, clips: Sequence[Sequence[Clip]]) -> ClipRows:
         """The clips these prompts show (:class:`ClipRows`), for a forward over them."""
-        return ClipRows(self.visual, self.order(clips))
+        return ClipRows(self.visual, tuple(tuple(self.slots[id(clip)] for clip in row) for row in clips))
 
     def text(
         self,
@@ -159,20 +151,32 @@ class ClipRows:
     carries its clip's pixels, so the model encodes a clip once per row showing it) or
     :meth:`encode` (each distinct clip encoded once, with grad when grad is enabled, its features
     handed to every placeholder showing it: the backward pass goes through the tower once per clip).
-    Both give the model the same grids, so its M-RoPE positions are the same.
+    Both give the model the same grids, so its M-RoPE positions are the same. A forward over some of
+    the rows takes :meth:`subset`, with the features of all (:meth:`share`).
 
     Attributes:
         visual: processed pixels of the distinct clips (:attr:`ClipBatch.visual`).
-        order: per kind (``video``, ``image``), the position in ``visual`` of each placeholder's
-            clip, row after row.
+        clips: per row, the ``(kind, position in visual)`` of each placeholder's clip, in order.
     """
 
     visual: VisualInputs
-    order: dict[str, list[int]]
+    clips: tuple[tuple[tuple[str, int], ...], ...]
+
+    @property
+    def order(self) -> dict[str, list[int]]:
+        """Per kind (``video``, ``image``), the position in ``visual`` of each placeholder's clip, row after row."""
+        order: dict[str, list[int]] = {"video": [], "image": []}
+        for kind, position in (slot for row in self.clips for slot in row):
+            order[kind].append(position)
+        return order
+
+    def subset(self, rows: Sequence[int]) -> ClipRows:
+        """The clips of some of the rows, in the order given (the same distinct clips)."""
+        return ClipRows(self.visual, tuple(self.clips[r] for r in rows))
 
     def to(self, device: torch.device | str) -> ClipRows:
         """The same rows with the pixels on ``device``."""
-        return ClipRows(self.visual.to(device), self.order)
+        return ClipRows(self.visual.to(device), self.clips)
 
     def pixels(self) -> dict[str, torch.Tensor]:
         """The pixels of every placeholder's clip, the grids and ``second_per_grid_ts`` (Qwen2.5-VL).
@@ -180,21 +184,23 @@ class ClipRows:
         Raises:
             ValueError: the clips came without pixels (:meth:`ClipBatch.with_copies`): give features.
         """
+        order = self.order
         missing = [kind for kind, pixels in (("video", self.visual.pixel_values_videos), ("image", self.visual.pixel_values))
-                   if self.order[kind] and pixels is None]
+                   if order[kind] and pixels is None]
         if missing:
             raise ValueError(f"this batch holds no pixels of its {' and '.join(missing)} clips (ClipBatch.with_copies): "
                              "give the clips' features")
-        return select(self.visual, self.order["video"], self.order["image"]).as_kwargs()
+        return select(self.visual, order["video"], order["image"]).as_kwargs()
 
     def share(self, backbone: Backbone, features: Features) -> dict[str, Any]:
         """The grids (and ``second_per_grid_ts``) and ``mm_encoder_outputs``: each placeholder gets
         its clip's features (one tensor per distinct clip, :func:`encode_clips`), so the rows
         showing a clip share its tensors and their gradients add up in them."""
-        grids = select(self.visual, self.order["video"], self.order["image"], pixels=False).as_kwargs()
+        order = self.order
+        grids = select(self.visual, order["video"], order["image"], pixels=False).as_kwargs()
         shared = {
             kind: backbone.encoder_output([features[kind][i] for i in positions])
-            for kind, positions in self.order.items()
+            for kind, positions in order.items()
             if positions
         }
         return grids | {"mm_encoder_outputs": shared}
