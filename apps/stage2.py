@@ -15,7 +15,7 @@ tokens) and temporal modeling (eq. 4, α 0.3, μ 0.8) on shuffled rollouts of vi
 (comparisons excluded, as in the paper). Token shuffle by default (the paper); the authors'
 frame shuffle with ``grpo.temporal_mode=frames``. The tiny default uses synthetic clips with
 known exposure, contrast, colour-cast, blur, flicker and camera-shake damage and short
-completions, with the length reward's window scaled to them (8-32 tokens, not 320-512).
+completions, with the length reward's window scaled to them (12-60 tokens, not 320-512).
 
 Starts from ``runs/<name>/stage1/final`` (the tiny default runs stage 1 first when it is missing;
 with any other config run apps/stage1.py first, or set ``model=``) and writes
