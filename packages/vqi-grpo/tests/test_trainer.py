@@ -1,41 +1,22 @@
 """VideoGRPOTrainer on a tiny real Qwen2.5-VL and synthetic clips: learning, mixed batches, temporal
-rollouts, bad samples, resume and M-RoPE positions. The tests marked ``both_backbones`` run on a
-tiny Qwen3-VL too: learning, mixed batches with the token shuffle, the frame shuffle, the token
-shuffle's equality with encoding shuffled pixels, and time in the training forward."""
+rollouts, the loss forward, bad samples, resume and M-RoPE positions (the rollouts' own sampling:
+test_sampler.py). The tests marked ``both_backbones`` run on a tiny Qwen3-VL too: learning, mixed
+batches with the token shuffle, the frame shuffle, and time in the training forward."""
 
-import dataclasses
 import json
 import re
-from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
-from transformers import AutoModelForImageTextToText, AutoProcessor, LogitsProcessorList, TrainerCallback
+from transformers import AutoModelForImageTextToText, AutoProcessor, TrainerCallback
 
-from vqi_grpo import LoraSettings, TaskMixSampler, VideoGRPOConfig, VideoGRPOTrainer, group_advantages
-from vqi_grpo.rollout import Draw, Group, Sampler, SeededSampling, load_clips, row_seeds, truncated
-from vqi_judge import ManifestRow, build_tiny_judge, trainer_rows, with_media_root
+from vqi_grpo import LoraSettings, TaskMixSampler, VideoGRPOConfig, VideoGRPOTrainer
+from vqi_grpo.rollout import load_clips
 from vqi_judge.tiny import BACKBONES
 from vqi_rewards import Correctness, format_reward, make_choice_reward, make_score_reward, temporal_reward
-from vqi_video import ClipBatch, encode_clips, group_permutation, permute_groups, vision_token_ids
-from vqi_video.synthetic_tasks import make_synthetic_dataset
 
 both_backbones = pytest.mark.parametrize("judge_dir", BACKBONES, indirect=True)
-
-
-@pytest.fixture(scope="module")
-def judge_dir(tmp_path_factory, request) -> Path:
-    """The tiny policy: Qwen2.5-VL, or each backbone in tests marked ``both_backbones``."""
-    backbone = getattr(request, "param", "qwen2_5_vl")
-    return build_tiny_judge(tmp_path_factory.mktemp(f"policy-{backbone}"), seed=0, backbone=backbone)
-
-
-def rows_for(root: Path, counts: dict[str, int], seed: int = 1, frames: int = 8, size: int = 56) -> list[dict]:
-    """Synthetic trainer rows with absolute media paths and the judge's query text."""
-    rows = make_synthetic_dataset(root, counts, seed=seed, frames=frames, size=size)
-    return trainer_rows(with_media_root([ManifestRow(**row) for row in rows], root))
 
 
 def make_trainer(judge_dir, rows, tmp_path, rewards, eos: list[int] | None = None, **overrides) -> VideoGRPOTrainer:
@@ -51,17 +32,6 @@ def make_trainer(judge_dir, rows, tmp_path, rewards, eos: list[int] | None = Non
         model.generation_config.eos_token_id = eos
     processor = AutoProcessor.from_pretrained(judge_dir)
     return VideoGRPOTrainer(model, processor, rewards, VideoGRPOConfig(**settings), rows, **_temporal(settings))
-
-
-def make_sampler(judge_dir, tmp_path, **settings) -> tuple:
-    """The tiny judge (eval mode), its processor, the settings (2 prompts x 2 completions, 8-frame
-    clips, ``settings`` on top) and a rollout Sampler."""
-    model = AutoModelForImageTextToText.from_pretrained(judge_dir).eval()
-    processor = AutoProcessor.from_pretrained(judge_dir)
-    args = VideoGRPOConfig(output_dir=str(tmp_path / "out"), per_device_train_batch_size=2, num_generations=2,
-                           use_cpu=True, max_frames=8, report_to=[], **settings)
-    tok = processor.tokenizer
-    return model, processor, args, Sampler(processor, args, vision_token_ids(tok), {tok.eos_token_id}, tok.pad_token_id)
 
 
 def _temporal(settings: dict) -> dict:
@@ -80,7 +50,7 @@ def logged(trainer, key):
     {"learning_rate": 3e-3},
     {"learning_rate": 5e-3, "max_steps": 20, "lora": LoraSettings(r=8, alpha=64)},
 ], ids=["full", "lora"])
-def test_grpo_raises_a_simple_reward_and_trains_both_towers(judge_dir, tmp_path, tuning):
+def test_grpo_raises_a_simple_reward_and_trains_both_towers(judge_dir, tmp_path, tuning, rows_for):
     """Reward: the share of completion tokens from the lower half of the vocabulary (about 1/2 at
     random). 16 steps of 8 completions must raise it clearly, through both the language model and
     the vision tower. Rollouts among the 50 likeliest tokens (``top_k``): the random policy is nearly
@@ -121,7 +91,7 @@ def test_grpo_raises_a_simple_reward_and_trains_both_towers(judge_dir, tmp_path,
     ({"compare": 1, "image_score": 1}, None),  # two clips in a prompt, an image in the other
     ({"compare": 1, "video_score": 1}, LoraSettings(r=4, alpha=8)),  # the reference: the adapter disabled
 ], ids=["apart", "pair-and-image", "lora"])
-def test_encoding_each_clip_once_gives_the_per_row_gradients(judge_dir, tmp_path, counts, lora):
+def test_encoding_each_clip_once_gives_the_per_row_gradients(judge_dir, tmp_path, counts, lora, rows_for):
     """The loss forward with each distinct clip encoded once and shared by its G rows
     (``encode_clips_once``, the default) gives the loss, the old and reference log-probabilities
     and every parameter's gradient of the forward where each row carries its own pixels, while
@@ -158,7 +128,7 @@ def test_encoding_each_clip_once_gives_the_per_row_gradients(judge_dir, tmp_path
     assert row_encoded == 4 * encoded  # 3 forwards of G = 4 rows per clip against 3 of each clip once
 
 
-def test_forwards_over_rows_of_similar_length_give_the_padded_batch_s_logps_and_gradients(judge_dir, tmp_path, monkeypatch):
+def test_forwards_over_rows_of_similar_length_give_the_padded_batch_s_logps_and_gradients(judge_dir, tmp_path, monkeypatch, rows_for):
     """The loss forward split by length (each row alone, padding cut away) gives the log-probabilities
     (0 past each row's end) and every gradient of one forward over the whole padded micro-batch, on
     prompts of different lengths (a pair, an image, a clip) and completions of different lengths."""
@@ -187,7 +157,7 @@ def test_forwards_over_rows_of_similar_length_give_the_padded_batch_s_logps_and_
         torch.testing.assert_close(alone_grads[name], grad, msg=name)
 
 
-def test_lora_holds_the_base_once_and_saves_a_merged_model(judge_dir, tmp_path):
+def test_lora_holds_the_base_once_and_saves_a_merged_model(judge_dir, tmp_path, rows_for):
     """LoRA with beta > 0: no reference copy (the reference is the base with the adapter disabled),
     the trainer's model holds each base weight once and only the adapters train; after training the
     reference log-probabilities are the untrained judge's, and the saved folder (merged weights, the
@@ -216,7 +186,7 @@ def test_lora_holds_the_base_once_and_saves_a_merged_model(judge_dir, tmp_path):
         torch.testing.assert_close(trainer._logps(merged, inputs), policy, atol=1e-5, rtol=1e-5)
 
 
-def test_accumulation_steps_share_batch_scaling_and_dapo_tokens(judge_dir, tmp_path):
+def test_accumulation_steps_share_batch_scaling_and_dapo_tokens(judge_dir, tmp_path, rows_for):
     """Two accumulation steps of 2 prompts x 4 completions, as trl's generation batch: with
     scale_rewards batch the advantages are (r - group mean) / (std of all 16 rewards + 1e-4); with
     mask_truncated_completions a completion without end-of-sequence (every id below 100 here, so
@@ -256,7 +226,7 @@ def test_accumulation_steps_share_batch_scaling_and_dapo_tokens(judge_dir, tmp_p
 
 
 
-def test_old_log_probabilities_come_from_the_first_pass_over_the_rollouts(judge_dir, tmp_path, recwarn):
+def test_old_log_probabilities_come_from_the_first_pass_over_the_rollouts(judge_dir, tmp_path, recwarn, rows_for):
     """num_iterations 2 with two accumulation steps: no forward is spent on the old log-probabilities
     at rollout time; the first pass over a batch (both micro-batches, before the optimiser step)
     keeps its own log-probabilities, which equal a separate no-grad forward of the sampling policy
@@ -295,7 +265,7 @@ def test_old_log_probabilities_come_from_the_first_pass_over_the_rollouts(judge_
     assert not [w for w in recwarn if "is_gradient_checkpointing" in str(w.message)]
 
 @both_backbones
-def test_mixed_tasks_video_pairs_and_images_in_one_batch(judge_dir, tmp_path):
+def test_mixed_tasks_video_pairs_and_images_in_one_batch(judge_dir, tmp_path, rows_for):
     """Images, single clips and clip pairs of different sizes and lengths share batches."""
     rows = rows_for(tmp_path / "data", {"video_score": 1, "compare": 2, "image_score": 2})
     rows += rows_for(tmp_path / "small", {"video_score": 1}, frames=16, size=28)  # 28x28, more frames
@@ -323,7 +293,7 @@ def test_mixed_tasks_video_pairs_and_images_in_one_batch(judge_dir, tmp_path):
 
 
 @both_backbones
-def test_frame_shuffle_encodes_the_shuffled_clips_again(judge_dir, tmp_path):
+def test_frame_shuffle_encodes_the_shuffled_clips_again(judge_dir, tmp_path, rows_for):
     rows = rows_for(tmp_path / "data", {"video_score": 2})
     trainer = make_trainer(judge_dir, rows, tmp_path, [format_reward], per_device_train_batch_size=8,
                            max_steps=1, temporal_mode="frames", temporal_generations=2)
@@ -331,89 +301,13 @@ def test_frame_shuffle_encodes_the_shuffled_clips_again(judge_dir, tmp_path):
     assert logged(trainer, "vision_passes") == [2.0]  # one for the batch, one for all its shuffled clips
 
 
-@both_backbones
-def test_token_shuffle_in_one_vision_pass_equals_encoding_shuffled_pixels(judge_dir, tmp_path):
-    """The shuffled rollouts sampled from the permuted features of the one vision pass are those
-    sampled when each prompt's model encodes its clips' pixels with the temporal groups permuted
-    the same way (Qwen3-VL: with its DeepStack levels permuted alike)."""
-    rows = rows_for(tmp_path / "data", {"video_score": 2, "compare": 1}, frames=8)
-    model, processor, args, sampler = make_sampler(judge_dir, tmp_path, max_completion_length=6, temporal_generations=3,
-                                                   temporal_tasks=["video_score", "compare"])
-    budget = args.pixel_budget(processor)
-    groups = [Group([row] * 2, load_clips(row, args, budget), seed=11 + i) for i, row in enumerate(rows)]
-    batch = sampler.sample(model, groups)
-    assert sampler.vision_passes == 1
-
-    visual = batch.visual
-    per_clip = list(torch.split(visual.pixel_values_videos, visual.video_grid_thw.prod(-1).tolist()))
-    for group in groups:  # the rollout's permutations: one per video clip, drawn from the group's seed
-        rng = np.random.default_rng(group.seed)
-        for clip in group.clips:
-            _, position = batch.slots[id(clip)]
-            grid = visual.video_grid_thw[position : position + 1]
-            per_clip[position] = permute_groups(per_clip[position], grid, [group_permutation(int(grid[0, 0]), rng)])
-    shuffled_pixels = dataclasses.replace(batch, visual=dataclasses.replace(visual, pixel_values_videos=torch.cat(per_clip)))
-    with torch.no_grad():
-        encoded_per_prompt = sampler._generate(model, shuffled_pixels, [Draw(g, g.clips, 3, 1) for g in groups], None)
-    assert [g.shuffled for g in groups] == encoded_per_prompt
-    assert all(len(g.shuffled) == 3 for g in groups)
-
-
-def test_prompts_sharing_clips_sample_what_each_samples_alone(judge_dir, tmp_path):
-    """Two prompts showing the same clip objects (the clip cache hands a clip drawn twice in a step
-    to both), each with its own seed: each one's ordered and token-shuffled completions are those it
-    samples alone, so one prompt's permutation does not leak into the other's."""
-    row = rows_for(tmp_path / "data", {"video_score": 1}, frames=8)[0]
-    model, processor, args, sampler = make_sampler(judge_dir, tmp_path, max_completion_length=6, temporal_generations=3)
-    clips = load_clips(row, args, args.pixel_budget(processor))
-    together = [Group([row] * 2, clips, seed=s) for s in (11, 12)]
-    sampler.sample(model, together)
-    for group in together:
-        alone = Group([row] * 2, clips, seed=group.seed)
-        sampler.sample(model, [alone])
-        assert (alone.completions, alone.shuffled) == (group.completions, group.shuffled)
-    assert together[0].shuffled != together[1].shuffled
-
-
-@both_backbones
-def test_completions_continue_a_prompt_read_once(judge_dir, tmp_path):
-    """Sampling G completions of a prompt reads the prompt once (a forward over one row per prompt
-    fills the cache that the G rows continue) and samples what generate over G full copies of the
-    prompt samples, seed for seed, on prompts of different lengths (a pair, a clip, an image)."""
-    rows = rows_for(tmp_path / "data", {"compare": 1, "video_score": 1, "image_score": 1}, frames=8)
-    model, processor, args, sampler = make_sampler(judge_dir, tmp_path, max_completion_length=8, top_k=50)
-    groups = [Group([row], load_clips(row, args, args.pixel_budget(processor)), seed=5 + i) for i, row in enumerate(rows)]
-    draws = [Draw(g, g.clips, count, 0) for g, count in zip(groups, (3, 2, 4), strict=True)]
-    batch = ClipBatch.from_clips(processor, [g.clips for g in groups])
-    read = []
-    model.get_input_embeddings().register_forward_hook(lambda module, args, out: read.append(tuple(args[0].shape)))
-    with torch.no_grad():
-        features = encode_clips(model, batch.visual)
-        shared = sampler._generate(model, batch, draws, features)
-        prompt_rows = read[0]
-        inputs = batch.inputs(processor, [d.conversation for d in draws for _ in range(d.count)],
-                              [d.clips for d in draws for _ in range(d.count)], features=features)
-        seeds = [s for d in draws for s in row_seeds(d.group.seed, d.count)]
-        out = model.generate(**inputs, generation_config=sampler.generation,
-                             logits_processor=LogitsProcessorList([SeededSampling(seeds, 1.0, top_k=50)]))
-    full = []  # each row up to its first end token
-    for row in out[:, inputs["input_ids"].shape[1] :].tolist():
-        ends = [i for i, token in enumerate(row) if token in sampler.eos]
-        full.append(row[: ends[0] + 1] if ends else row)
-    assert prompt_rows == (3, inputs["input_ids"].shape[1] - 1)  # the prompts once, all but their last token
-    assert read[1] == (9, 1)  # then the 9 completions go on from the last token
-    assert [len(ids) for ids in shared] == [3, 2, 4]
-    assert [c for ids in shared for c in ids] == full
-    assert len({tuple(c) for c in shared[2]}) > 1  # the rows of a prompt draw apart
-
-
-def test_a_set_smaller_than_one_step_is_refused(judge_dir, tmp_path):
+def test_a_set_smaller_than_one_step_is_refused(judge_dir, tmp_path, rows_for):
     rows = rows_for(tmp_path / "data", {"video_score": 1})
     with pytest.raises(ValueError, match=r"^too few prompts for one optimiser step: 1 in the training set, 2 a step"):
         make_trainer(judge_dir, rows, tmp_path, [format_reward], per_device_train_batch_size=8)
 
 
-def test_task_weights_pick_the_sampler_and_are_checked_against_the_rows(judge_dir, tmp_path):
+def test_task_weights_pick_the_sampler_and_are_checked_against_the_rows(judge_dir, tmp_path, rows_for):
     rows = rows_for(tmp_path / "data", {"video_score": 6, "compare": 2})
     plain = make_trainer(judge_dir, rows, tmp_path, [format_reward])
     assert type(plain._get_train_sampler()).__name__ == "RepeatSampler"  # trl's, rows drawn alike
@@ -424,7 +318,7 @@ def test_task_weights_pick_the_sampler_and_are_checked_against_the_rows(judge_di
         make_trainer(judge_dir, rows, tmp_path, [format_reward], task_weights={"video_score": 1})
 
 
-def test_bad_samples_are_skipped_and_counted(judge_dir, tmp_path):
+def test_bad_samples_are_skipped_and_counted(judge_dir, tmp_path, rows_for):
     rows = rows_for(tmp_path / "data", {"video_score": 2})
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"\x00" * 64)
@@ -435,7 +329,7 @@ def test_bad_samples_are_skipped_and_counted(judge_dir, tmp_path):
     assert trainer.skipped == 4
 
 
-def test_resume_continues_with_the_same_data_and_rollouts(judge_dir, tmp_path):
+def test_resume_continues_with_the_same_data_and_rollouts(judge_dir, tmp_path, rows_for):
     """Stop after step 2 (a kill right after the checkpoint), resume: same weights and rewards as straight."""
     rows = rows_for(tmp_path / "data", {"video_score": 4})
     common = dict(max_steps=4, save_strategy="steps", save_steps=2, learning_rate=3e-3)
@@ -472,7 +366,7 @@ def _token_parity(completions, completion_ids, **_):
 
 
 @both_backbones
-def test_training_forward_uses_3d_positions_that_follow_time(judge_dir, tmp_path):
+def test_training_forward_uses_3d_positions_that_follow_time(judge_dir, tmp_path, rows_for):
     rows = rows_for(tmp_path / "data", {"video_score": 1}, frames=16)
     # 16 frames at 8 fps = 2 s; sampled at 4 fps: 8 frames, 4 temporal groups of 2.
     trainer = make_trainer(judge_dir, rows, tmp_path, [_token_parity], max_steps=1, max_frames=8, fps=4.0)

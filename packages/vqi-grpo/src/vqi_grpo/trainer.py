@@ -307,25 +307,25 @@ class VideoGRPOTrainer(Trainer):
         clips: ClipRows = inputs["clips"]
         encoder = self.accelerator.unwrap_model(model)
         features = encode_clips(encoder, clips.visual) if self.args.encode_clips_once else None
+        backbone = backbone_of_model(encoder)
+        prompt_lengths, completion_lengths = prompt_mask.sum(1).tolist(), completion_mask.sum(1).tolist()
         parts, order = [], []
-        for rows in length_buckets(prompt_mask.sum(1).tolist(), completion_mask.sum(1).tolist()):
+        for rows in length_buckets(prompt_lengths, completion_lengths):
             index = torch.tensor(rows, device=completion_ids.device)
-            p = int(prompt_mask[index].sum(1).max())  # left-padded: a row's prompt is in its last p columns
-            t = max(1, int(completion_mask[index].sum(1).max()))  # right-padded: in the first t
+            p = max(prompt_lengths[r] for r in rows)  # left-padded: a row's prompt is in its last p columns
+            t = max(1, *(completion_lengths[r] for r in rows))  # right-padded: in the first t
             ids = completion_ids[index, :t]
             # Completion tokens are text: type 0. Every forward that carries vision tokens needs these.
             types = torch.cat([inputs["mm_token_type_ids"][index, -p:], torch.zeros_like(ids)], dim=1)
             part = clips.subset(rows)
-            vision = part.pixels() if features is None else part.share(backbone_of_model(encoder), features)
+            vision = part.pixels() if features is None else part.share(backbone, features)
             logits = model(input_ids=torch.cat([inputs["input_ids"][index, -p:], ids], dim=1),
                            attention_mask=torch.cat([prompt_mask[index, -p:], completion_mask[index, :t]], dim=1),
                            mm_token_type_ids=types, **vision).logits
             logits = logits[:, -t - 1 : -1] / self.args.temperature  # (rows, t, V)
             parts.append(torch.nn.functional.pad(selective_log_softmax(logits, ids), (0, completion_ids.size(1) - t)))
             order.extend(rows)
-        inverse = torch.empty(len(order), dtype=torch.long)
-        inverse[torch.tensor(order)] = torch.arange(len(order))
-        return torch.cat(parts)[inverse.to(completion_ids.device)]
+        return torch.cat(parts)[torch.argsort(torch.tensor(order, device=completion_ids.device))]  # rows in their order
 
     def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False, num_items_in_batch: Any = None) -> torch.Tensor:
         if inputs.get("empty"):
